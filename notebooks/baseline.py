@@ -1,0 +1,107 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+# ---
+
+# %% [markdown]
+# # Baseline: time-domain features + LDA on the Khushaba 2-channel data
+#
+# The classical reference for every deep model of this project: MAV, WL, ZC, SSC and RMS
+# of each channel, standardised on the training split, then LDA. Three protocols:
+# `within_subject` (trials 1–4 train, 5–6 test), `multi_subject` (one pooled model, tested
+# per subject on trials 5–6) and `loso` (leave one subject out, one other subject for
+# validation). No published number corresponds to it.
+
+# %% tags=["parameters"]
+scores_csv = "results/scores.csv"
+published_csv = "config/published.csv"
+figures_dir = "results/figures/baseline"
+paper = "baseline"
+results_dir = "results"
+
+# %%
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from IPython.display import Markdown, display
+from sklearn.metrics import confusion_matrix
+
+scores = pd.read_csv(scores_csv)
+scores = scores[scores["paper"] == paper]
+Path(figures_dir).mkdir(parents=True, exist_ok=True)
+if (scores["data"] == "synthetic").any():
+    display(
+        Markdown(
+            "**Synthetic data.** These numbers come from the synthetic twin of the "
+            "dataset: they show that the pipeline runs, nothing about real sEMG."
+        )
+    )
+
+# %% [markdown]
+# ## Macro F1 and accuracy (mean ± sd over subjects)
+
+# %%
+main = scores[scores["metric"].isin(["f1_macro", "accuracy"])]
+per_subject = main.groupby(["n_classes", "protocol", "model", "metric", "subject"])["value"].mean()
+summary = per_subject.groupby(["n_classes", "protocol", "model", "metric"]).agg(
+    ["mean", "std", "count"]
+)
+table = (
+    (100 * summary["mean"]).round(1).astype(str)
+    + " ± "
+    + (100 * summary["std"]).round(1).astype(str)
+).unstack("metric")
+display(table)
+
+# %% [markdown]
+# ## Per-subject macro F1
+
+# %%
+f1 = per_subject.xs("f1_macro", level="metric").reset_index()
+g = sns.catplot(
+    data=f1,
+    x="protocol",
+    y="value",
+    hue="subject",
+    col="n_classes",
+    kind="bar",
+    height=3.5,
+    aspect=1.2,
+    palette="viridis",
+)
+g.set_axis_labels("protocol", "macro F1")
+g.figure.suptitle("TD + LDA per subject", y=1.03)
+g.savefig(Path(figures_dir) / "f1_per_subject.png", dpi=120, bbox_inches="tight")
+plt.show()
+
+# %% [markdown]
+# ## Confusion matrices (within-subject, all test subjects pooled)
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+for ax, exp in zip(axes, sorted(scores["experiment"].unique())):
+    files = sorted(Path(results_dir, "scores", exp, "within_subject").glob("*/*.npz"))
+    if not files:
+        ax.set_axis_off()
+        continue
+    parts = [np.load(f) for f in files]
+    y_true = np.concatenate([p["y_true"] for p in parts])
+    y_pred = np.concatenate([p["y_pred"] for p in parts])
+    cm = confusion_matrix(y_true, y_pred, normalize="true")
+    sns.heatmap(cm, annot=True, fmt=".2f", cmap="Blues", cbar=False, ax=ax)
+    ax.set_title(f"{exp}")
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+plt.tight_layout()
+plt.savefig(Path(figures_dir) / "confusion_within_subject.png", dpi=120)
+plt.show()

@@ -1,0 +1,5 @@
+import sys
+
+from emgrepro.cli import main
+
+sys.exit(main())

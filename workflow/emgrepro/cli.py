@@ -1,0 +1,187 @@
+"""Command line: every rule's work, callable by hand outside Snakemake.
+
+Snakemake calls these subcommands with explicit arguments (see each job's log and
+``snakemake -p``); ``emgrepro job`` reruns one training job straight from config files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shlex
+import sys
+from pathlib import Path
+
+from emgrepro.errors import EmgreproError
+from emgrepro.paths import CONFIG_DIR
+
+log = logging.getLogger("emgrepro")
+
+
+def _json(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise argparse.ArgumentTypeError(f"not valid JSON: {e}") from None
+
+
+def cmd_synthesize(a: argparse.Namespace) -> None:
+    from emgrepro.datasets.synthetic import write_twin
+
+    subjects = [int(s) for s in a.subjects.split(",")]
+    write_twin(a.dataset, Path(a.out), subjects=subjects, seed=a.seed, scale=a.scale)
+    log.info("wrote the synthetic twin of %s (subjects %s) to %s", a.dataset, subjects, a.out)
+
+
+def cmd_download(a: argparse.Namespace) -> None:
+    from emgrepro.fetch.checksums import ChecksumLock
+    from emgrepro.fetch.download import download
+    from emgrepro.fetch.sources import MANUAL, manual_download_error
+
+    if a.url.startswith(MANUAL):
+        raise manual_download_error(a.dataset)
+    lock = ChecksumLock(a.lock)
+    download(a.url, Path(a.out), lock=lock, lock_key=f"{a.dataset}/archive/{Path(a.out).name}")
+
+
+def cmd_fetch(a: argparse.Namespace) -> None:
+    from emgrepro.fetch.sources import SourcePlan, fetch_subject
+
+    plan = SourcePlan(**a.plan)
+    files = fetch_subject(plan, Path(a.out), Path(a.lock))
+    log.info("%s subject %s: %d raw files verified", plan.dataset, plan.subject, len(files))
+
+
+def cmd_preprocess(a: argparse.Namespace) -> None:
+    from emgrepro.preprocess.subject import preprocess_subject
+
+    n = preprocess_subject(a.prep["dataset"], a.subject, Path(a.raw), a.prep, Path(a.out_dir))
+    log.info("subject %s: %d windows", a.subject, n)
+
+
+def cmd_train(a: argparse.Namespace) -> None:
+    from emgrepro.evaluation.run import run_job
+
+    info = run_job(a.spec, Path(a.windows_root), Path(a.scores), Path(a.predictions))
+    log.info("job done: %s", json.dumps({k: info[k] for k in ("n_train", "n_val", "n_test")}))
+
+
+def cmd_job(a: argparse.Namespace) -> None:
+    """Rerun one training job by hand from the same config files Snakemake used."""
+    from emgrepro.config import find_job, load
+    from emgrepro.evaluation.run import run_job
+
+    config = load([CONFIG_DIR / "config.yaml", *a.configfile])
+    job = find_job(config, a.experiment, a.protocol, a.model, a.fold, a.seed)
+    stem = (
+        f"{a.out_dir}/{job.experiment}/{job.protocol}/{job.model}/fold-{job.fold}_seed-{job.seed}"
+    )
+    info = run_job(
+        job.to_dict(),
+        Path("results/windows") / job.preprocessing,
+        Path(stem + ".csv"),
+        Path(stem + ".npz"),
+    )
+    print(Path(stem + ".csv").read_text())
+    log.info("fit took %.2f s", info["fit_seconds"])
+
+
+def cmd_gather(a: argparse.Namespace) -> None:
+    from emgrepro.evaluation.metrics import gather
+    from emgrepro.io import write_csv
+
+    write_csv(gather(a.scores), a.out)
+
+
+def cmd_provenance(a: argparse.Namespace) -> None:
+    from emgrepro.provenance import write
+
+    write(a.config, [Path(p) for p in a.inputs], Path(a.out))
+
+
+def cmd_report(a: argparse.Namespace) -> None:
+    from emgrepro.notebook import run_notebook
+
+    run_notebook(Path(a.notebook), a.parameters, Path(a.out_notebook), Path(a.html))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="emgrepro", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("synthesize", help="write a dataset's synthetic twin")
+    s.add_argument("--dataset", required=True)
+    s.add_argument("--subjects", required=True, help="comma-separated subject ids")
+    s.add_argument("--seed", type=int, required=True)
+    s.add_argument("--scale", type=_json, default={})
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_synthesize)
+
+    s = sub.add_parser("download", help="download one archive with checksum verification")
+    s.add_argument("--dataset", required=True)
+    s.add_argument("--url", required=True)
+    s.add_argument("--lock", required=True, help="checksum lock file")
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_download)
+
+    s = sub.add_parser("fetch", help="extract and verify one subject's raw files")
+    s.add_argument("--plan", type=_json, required=True, help="source plan (JSON)")
+    s.add_argument("--lock", required=True)
+    s.add_argument("--out", required=True)
+    s.set_defaults(func=cmd_fetch)
+
+    s = sub.add_parser("preprocess", help="filter one subject and index its windows")
+    s.add_argument("--prep", type=_json, required=True, help="preprocessing settings (JSON)")
+    s.add_argument("--subject", type=int, required=True)
+    s.add_argument("--raw", required=True, help="folder of the subject's raw files")
+    s.add_argument("--out-dir", required=True)
+    s.set_defaults(func=cmd_preprocess)
+
+    s = sub.add_parser("train", help="run one job from its spec")
+    s.add_argument("--spec", type=_json, required=True, help="job spec (JSON)")
+    s.add_argument("--windows-root", required=True)
+    s.add_argument("--scores", required=True)
+    s.add_argument("--predictions", required=True)
+    s.set_defaults(func=cmd_train)
+
+    s = sub.add_parser("job", help="rerun one training job from config files")
+    s.add_argument("--configfile", nargs="*", default=[], help="config files after config.yaml")
+    s.add_argument("--experiment", required=True)
+    s.add_argument("--protocol", required=True)
+    s.add_argument("--model", required=True)
+    s.add_argument("--fold", required=True)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--out-dir", default="results/rerun")
+    s.set_defaults(func=cmd_job)
+
+    s = sub.add_parser("gather", help="concatenate per-job scores into one tidy table")
+    s.add_argument("--out", required=True)
+    s.add_argument("scores", nargs="*")
+    s.set_defaults(func=cmd_gather)
+
+    s = sub.add_parser("provenance", help="record config, input hashes, versions, commit")
+    s.add_argument("--config", type=_json, required=True)
+    s.add_argument("--out", required=True)
+    s.add_argument("inputs", nargs="*")
+    s.set_defaults(func=cmd_provenance)
+
+    s = sub.add_parser("report", help="execute a report notebook and export HTML")
+    s.add_argument("--notebook", required=True)
+    s.add_argument("--parameters", type=_json, default={})
+    s.add_argument("--out-notebook", required=True)
+    s.add_argument("--html", required=True)
+    s.set_defaults(func=cmd_report)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    log.info("emgrepro %s", shlex.join(sys.argv[1:] if argv is None else argv))
+    try:
+        args.func(args)
+    except EmgreproError as e:
+        print(f"emgrepro {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,244 @@
+"""Configuration: schema validation with defaults, name checks, and the job list.
+
+The Snakefile and the command line share these functions, so a job rerun by hand sees
+exactly the parameters Snakemake gave it.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from emgrepro.datasets.registry import DatasetInfo, get_dataset
+from emgrepro.errors import ConfigError
+from emgrepro.paths import SCHEMA_YAML
+
+SYNTHETIC = "synthetic"
+
+
+def _with_defaults(validator_class):
+    validate_props = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, sub in properties.items():
+                if "default" in sub and name not in instance:
+                    instance[name] = copy.deepcopy(sub["default"])
+        yield from validate_props(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+def _fill_additional(schema: dict, instance: Any) -> None:
+    """Apply defaults inside ``additionalProperties`` objects (named entries)."""
+    if not isinstance(instance, dict) or not isinstance(schema, dict):
+        return
+    for name, sub in schema.get("properties", {}).items():
+        if name in instance:
+            _fill_additional(sub, instance[name])
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        known = set(schema.get("properties", {}))
+        for key, value in instance.items():
+            if key not in known:
+                if isinstance(value, dict):
+                    _with_defaults(jsonschema.Draft202012Validator)(extra).validate(value)
+                _fill_additional(extra, value)
+
+
+def validate(config: dict, schema_path: Path = SCHEMA_YAML) -> dict:
+    """Validate ``config`` in place against the schema, filling defaults."""
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    validator = _with_defaults(jsonschema.Draft202012Validator)(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = []
+        for err in errors[:10]:
+            where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+            lines.append(f"  at '{where}': {err.message}")
+        raise ConfigError(
+            "the configuration breaks the schema ("
+            + str(schema_path)
+            + "):\n"
+            + "\n".join(lines)
+            + "\nFix these keys; every key is described in config/schema.yaml."
+        )
+    _fill_additional(schema, config)
+    check_names(config)
+    return config
+
+
+def load(paths: list[str | Path]) -> dict:
+    """Merge config files left to right (later keys win, as Snakemake does) and validate."""
+    merged: dict = {}
+    for p in paths:
+        data = yaml.safe_load(Path(p).read_text()) or {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"{p}: a config file must hold a mapping of keys")
+        _merge(merged, data)
+    return validate(merged)
+
+
+def _merge(into: dict, new: dict) -> None:
+    for k, v in new.items():
+        if isinstance(v, dict) and isinstance(into.get(k), dict):
+            _merge(into[k], v)
+        else:
+            into[k] = copy.deepcopy(v)
+
+
+def check_names(config: dict) -> None:
+    """Every dataset, model, protocol, paper and subject named must exist."""
+    from emgrepro.models import MODELS
+    from emgrepro.protocols import PROTOCOLS
+
+    for key in ("sources", "subjects"):
+        for ds in config[key]:
+            get_dataset(ds)  # raises ConfigError for unknown ids
+    for ds, subs in config["subjects"].items():
+        get_dataset(ds).check_subjects(subs, where=f"subjects/{ds}")
+    for name, prep in config["preprocessing"].items():
+        try:
+            get_dataset(prep["dataset"])
+        except ConfigError as e:
+            raise ConfigError(f"preprocessing/{name}/dataset: {e}") from None
+    papers = {e["paper"] for e in config["experiments"].values()}
+    unknown = sorted(set(config["papers"]) - papers)
+    if unknown:
+        raise ConfigError(
+            f"papers: unknown paper id(s) {unknown}; the experiments define {sorted(papers)}"
+        )
+    for name, exp in config["experiments"].items():
+        where = f"experiments/{name}"
+        if exp["preprocessing"] not in config["preprocessing"]:
+            raise ConfigError(
+                f"{where}/preprocessing: unknown preprocessing '{exp['preprocessing']}'; "
+                f"defined: {sorted(config['preprocessing'])}"
+            )
+        for p in exp["protocols"]:
+            PROTOCOLS.get(p, where=f"{where}/protocols")
+        for m in exp["models"]:
+            MODELS.get(m, where=f"{where}/models")
+        info = get_dataset(config["preprocessing"][exp["preprocessing"]]["dataset"])
+        bad = sorted(set(exp["classes"]) - set(info.classes or _all_labels(info)))
+        if bad:
+            raise ConfigError(f"{where}/classes: movement id(s) {bad} do not exist in {info.id}")
+
+
+def _all_labels(info: DatasetInfo) -> list[int]:
+    return list(range(0, sum(info.exercises.values()) + 1))
+
+
+def selected_experiments(config: dict) -> dict[str, dict]:
+    papers = set(config["papers"])
+    return {
+        name: exp
+        for name, exp in config["experiments"].items()
+        if not papers or exp["paper"] in papers
+    }
+
+
+def experiment_dataset(config: dict, experiment: str) -> str:
+    exp = config["experiments"][experiment]
+    return config["preprocessing"][exp["preprocessing"]]["dataset"]
+
+
+def dataset_subjects(config: dict, dataset: str) -> list[int]:
+    """Subjects of ``dataset`` in this run: the config's choice, the twin's, or all."""
+    if dataset in config["subjects"]:
+        return sorted(config["subjects"][dataset])
+    info = get_dataset(dataset)
+    if is_synthetic(config, dataset):
+        n = config["synthetic"]["subjects"].get(dataset, len(info.subjects))
+        return list(info.subjects[:n])
+    return list(info.subjects)
+
+
+def is_synthetic(config: dict, dataset: str) -> bool:
+    return config["sources"].get(dataset) == SYNTHETIC
+
+
+def used_datasets(config: dict) -> list[str]:
+    return sorted({experiment_dataset(config, e) for e in selected_experiments(config)})
+
+
+@dataclass
+class JobSpec:
+    """Everything one training/evaluation job needs, serialisable to JSON."""
+
+    paper: str
+    experiment: str
+    dataset: str
+    preprocessing: str
+    protocol: str
+    protocol_params: dict
+    model: str
+    model_params: dict
+    fold: str
+    seed: int
+    classes: list[int]
+    subjects: list[int]
+    training: dict
+    device: str = "auto"
+    threads: int = 1
+    data: str = "real"
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def jobs(config: dict) -> list[JobSpec]:
+    """Every (experiment, protocol, model, fold, seed) job of the selected papers."""
+    from emgrepro.protocols import PROTOCOLS
+
+    out = []
+    for name, exp in selected_experiments(config).items():
+        dataset = experiment_dataset(config, name)
+        subjects = dataset_subjects(config, dataset)
+        for proto, pparams in exp["protocols"].items():
+            protocol = PROTOCOLS.get(proto)
+            for fold in protocol.folds(subjects, pparams):
+                for model, mparams in exp["models"].items():
+                    for seed in exp["seeds"]:
+                        out.append(
+                            JobSpec(
+                                paper=exp["paper"],
+                                experiment=name,
+                                dataset=dataset,
+                                preprocessing=exp["preprocessing"],
+                                protocol=proto,
+                                protocol_params=pparams,
+                                model=model,
+                                model_params=mparams,
+                                fold=str(fold),
+                                seed=int(seed),
+                                classes=list(exp["classes"]),
+                                subjects=subjects,
+                                training=exp["training"],
+                                device=config["device"],
+                                threads=config["threads_per_job"],
+                                data="synthetic" if is_synthetic(config, dataset) else "real",
+                            )
+                        )
+    return out
+
+
+def find_job(config: dict, experiment: str, protocol: str, model: str, fold: str, seed: int):
+    for job in jobs(config):
+        if (job.experiment, job.protocol, job.model, job.fold, job.seed) == (
+            experiment,
+            protocol,
+            model,
+            str(fold),
+            int(seed),
+        ):
+            return job
+    raise ConfigError(
+        f"no job {experiment}/{protocol}/{model}/fold-{fold}/seed-{seed} in this configuration"
+    )

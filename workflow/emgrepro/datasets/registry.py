@@ -1,0 +1,92 @@
+"""The dataset registry (config/datasets.yaml) and the reader behind each dataset id."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from emgrepro.errors import ConfigError
+from emgrepro.paths import DATASETS_YAML
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """Metadata of one registered dataset."""
+
+    id: str
+    title: str
+    citation: str
+    reader: str
+    fs: float
+    n_channels: int
+    subjects: tuple[int, ...]
+    download: dict[str, Any]
+    files: dict[str, str] = field(default_factory=dict)
+    classes: dict[int, str] = field(default_factory=dict)
+    exercises: dict[int, int] = field(default_factory=dict)
+    repetitions: tuple[int, ...] = ()
+    file_pattern: str = ""
+    doi: str = ""
+    homepage: str = ""
+
+    def check_subjects(self, subjects: list[int], where: str = "subjects") -> None:
+        unknown = sorted(set(subjects) - set(self.subjects))
+        if unknown:
+            raise ConfigError(
+                f"{where}: subject(s) {unknown} do not exist in dataset '{self.id}'; "
+                f"it has subjects {list(self.subjects)}"
+            )
+
+
+@lru_cache(maxsize=4)
+def _load(path: str) -> dict[str, DatasetInfo]:
+    raw = yaml.safe_load(Path(path).read_text())
+    out = {}
+    for ds_id, d in raw.items():
+        out[ds_id] = DatasetInfo(
+            id=ds_id,
+            title=d["title"],
+            citation=" ".join(d["citation"].split()),
+            reader=d["reader"],
+            fs=float(d["fs"]),
+            n_channels=int(d["n_channels"]),
+            subjects=tuple(int(s) for s in d["subjects"]),
+            download=d["download"],
+            files=dict(d.get("files") or {}),
+            classes={int(k): str(v) for k, v in (d.get("classes") or {}).items()},
+            exercises={int(k): int(v) for k, v in (d.get("exercises") or {}).items()},
+            repetitions=tuple(int(r) for r in d.get("repetitions", ())),
+            file_pattern=d.get("file_pattern", ""),
+            doi=d.get("doi", ""),
+            homepage=d.get("homepage", ""),
+        )
+    return out
+
+
+def all_datasets(path: Path = DATASETS_YAML) -> dict[str, DatasetInfo]:
+    return _load(str(path))
+
+
+def get_dataset(ds_id: str, path: Path = DATASETS_YAML) -> DatasetInfo:
+    datasets = all_datasets(path)
+    if ds_id not in datasets:
+        raise ConfigError(
+            f"unknown dataset '{ds_id}'; registered datasets are {sorted(datasets)} "
+            f"(see {path})"
+        )
+    return datasets[ds_id]
+
+
+def reader_module(info: DatasetInfo):
+    """The module ``emgrepro.datasets.<reader>`` that reads this dataset's raw files.
+
+    Each reader module provides ``required_files(info, subject, exercises)`` (the
+    canonical relative paths of a subject's raw files), ``archive_urls(info, subject)``
+    (official download URLs) and ``read_subject(info, root, subject, exercises)``.
+    """
+    return importlib.import_module(f"emgrepro.datasets.{info.reader}")

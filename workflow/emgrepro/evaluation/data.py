@@ -1,0 +1,123 @@
+"""The windows one job sees: several subjects' window indices behind one table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from emgrepro.preprocess.windows import SubjectWindows
+
+
+class WindowTable:
+    """Rows are windows of several subjects; ``meta`` has subject, repetition, label."""
+
+    def __init__(self, subjects: list[SubjectWindows], classes: list[int]) -> None:
+        if not subjects:
+            raise ValueError("a window table needs at least one subject")
+        self.subjects = {s.subject: s for s in subjects}
+        first = subjects[0]
+        self.n_times = first.length
+        self.n_chans = first.n_chans
+        self.fs = first.fs
+        for s in subjects:
+            if (s.length, s.n_chans) != (self.n_times, self.n_chans):
+                raise ValueError(
+                    f"subject {s.subject} has windows {s.n_chans}x{s.length}, "
+                    f"others {self.n_chans}x{self.n_times}"
+                )
+        self.classes = list(classes)
+        lookup = {c: i for i, c in enumerate(self.classes)}
+        parts = []
+        for s in subjects:
+            keep = np.flatnonzero(np.isin(s.labels, self.classes))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "subject": np.full(keep.size, s.subject, dtype=np.int64),
+                        "repetition": s.repetition[keep].astype(np.int64),
+                        "label": s.labels[keep].astype(np.int64),
+                        "local": keep,
+                        "start": s.starts[keep],
+                    }
+                )
+            )
+        self.meta = pd.concat(parts, ignore_index=True)
+        self.y = self.meta["label"].map(lookup).to_numpy(np.int64)
+
+    def __len__(self) -> int:
+        return len(self.meta)
+
+    def batch(self, rows: np.ndarray) -> np.ndarray:
+        """Copy of the windows at ``rows`` (n, n_chans, n_times), in the order given."""
+        rows = np.asarray(rows)
+        out = np.empty((rows.size, self.n_chans, self.n_times), dtype=np.float32)
+        subj = self.meta["subject"].to_numpy()[rows]
+        local = self.meta["local"].to_numpy()[rows]
+        for s in np.unique(subj):
+            pos = np.flatnonzero(subj == s)
+            out[pos] = self.subjects[int(s)].batch(local[pos])
+        return out
+
+    def subset(self, rows: np.ndarray) -> Subset:
+        return Subset(self, np.asarray(rows, dtype=np.int64))
+
+
+@dataclass
+class Subset:
+    """Some rows of a window table: what a model is fitted on or scored on."""
+
+    table: WindowTable
+    rows: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.rows.size)
+
+    @property
+    def y(self) -> np.ndarray:
+        return self.table.y[self.rows]
+
+    @property
+    def subject(self) -> np.ndarray:
+        return self.table.meta["subject"].to_numpy()[self.rows]
+
+    def batches(
+        self, batch_size: int, rng: np.random.Generator | None = None
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(X, y) batches; shuffled when ``rng`` is given. Only one batch is in memory."""
+        order = self.rows if rng is None else rng.permutation(self.rows)
+        for i in range(0, order.size, batch_size):
+            rows = order[i : i + batch_size]
+            yield self.table.batch(rows), self.table.y[rows]
+
+    def channel_stats(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-channel mean and sd over the samples these windows cover (each sample once).
+
+        Fitted on the training subset only: this is the standardisation every protocol uses.
+        """
+        total = np.zeros(self.table.n_chans)
+        total_sq = np.zeros(self.table.n_chans)
+        count = 0
+        subj = self.table.meta["subject"].to_numpy()[self.rows]
+        local = self.table.meta["local"].to_numpy()[self.rows]
+        for s in np.unique(subj):
+            sw = self.table.subjects[int(s)]
+            mask = sw.sample_mask(local[subj == s])
+            for a, b in _runs(mask):
+                x = np.asarray(sw.signal[a:b], dtype=np.float64)
+                total += x.sum(axis=0)
+                total_sq += (x * x).sum(axis=0)
+                count += b - a
+        mean = total / max(count, 1)
+        var = np.maximum(total_sq / max(count, 1) - mean**2, 0.0)
+        sd = np.sqrt(var)
+        sd[sd == 0] = 1.0
+        return mean.astype(np.float32), sd.astype(np.float32)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) of each run of True in a boolean mask."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))

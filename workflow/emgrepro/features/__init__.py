@@ -1,0 +1,1 @@
+"""Hand-crafted window features, vectorised over batches of windows."""

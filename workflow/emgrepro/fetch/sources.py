@@ -1,0 +1,234 @@
+"""Where a subject's raw files come from, and getting them into resources/raw verified.
+
+A source is the official download, a local archive or folder, a URL (``{subject}`` in it
+is replaced per subject), or ``synthetic``. Whatever the source, every raw file is
+checked: against the registry's published sha256, the synthetic twin's manifest, or the
+trust-on-first-use lock file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from emgrepro.config import SYNTHETIC, dataset_subjects
+from emgrepro.datasets.registry import get_dataset, reader_module
+from emgrepro.errors import ChecksumMismatch, ConfigError, EmgreproError, ManualDownloadRequired
+from emgrepro.fetch.archive import extract_members, find_in_folder, list_members, match_members
+from emgrepro.fetch.checksums import ChecksumLock, sha256_file
+
+ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
+MANUAL = "manual:"
+
+
+@dataclass
+class SourcePlan:
+    """How one subject's raw files are obtained; serialisable for the command line."""
+
+    dataset: str
+    subject: int
+    kind: str  # official | path | url | synthetic
+    inputs: list[str]  # archives or folders the fetch job reads (Snakemake inputs)
+    required: list[str]  # canonical relative paths of the raw files
+    hashes: str  # published | synthetic | lock
+    manifest: str = ""  # the synthetic twin's SHA256SUMS
+    downloads: dict[str, str] = field(default_factory=dict)  # input path -> URL
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def needed_exercises(config: dict, dataset: str) -> list[int] | None:
+    """Union of the exercises the run's preprocessings read (None: all of them)."""
+    wanted: set[int] = set()
+    for prep in config["preprocessing"].values():
+        if prep["dataset"] != dataset:
+            continue
+        if prep.get("exercises") is None:
+            return None
+        wanted.update(prep["exercises"])
+    return sorted(wanted) or None
+
+
+def _is_url(source: str) -> bool:
+    return urlparse(source).scheme in ("http", "https", "file")
+
+
+def _download_target(dataset: str, url: str) -> str:
+    name = Path(urlparse(url).path).name or f"{dataset}.zip"
+    return f"resources/downloads/{dataset}/{name}"
+
+
+def plan_source(config: dict, dataset: str, subject: int) -> SourcePlan:
+    info = get_dataset(dataset)
+    reader = reader_module(info)
+    required = reader.required_files(info, subject, needed_exercises(config, dataset))
+    source = config["sources"].get(dataset)
+    hashes = "published" if info.files else "lock"
+    if source == SYNTHETIC:
+        return SourcePlan(
+            dataset,
+            subject,
+            "synthetic",
+            [f"resources/synthetic/{dataset}.zip"],
+            required,
+            "synthetic",
+            manifest=f"resources/synthetic/{dataset}.SHA256SUMS",
+        )
+    if source is None:
+        urls = reader.archive_urls(info, subject) or [f"{MANUAL}{dataset}.zip"]
+        kind = "official"
+    elif _is_url(source):
+        urls, kind = [source.replace("{subject}", str(subject))], "url"
+    else:
+        path = source.replace("{subject}", str(subject))
+        return SourcePlan(dataset, subject, "path", [path], required, hashes)
+    downloads = {}
+    for url in urls:
+        target = (
+            f"resources/downloads/{dataset}/{url[len(MANUAL) :]}"
+            if url.startswith(MANUAL)
+            else _download_target(dataset, url)
+        )
+        downloads[target] = url
+    return SourcePlan(
+        dataset, subject, kind, list(downloads), required, hashes, downloads=downloads
+    )
+
+
+def download_url(config: dict, dataset: str, archive: str) -> str:
+    """The URL behind ``resources/downloads/<dataset>/<archive>`` in this run."""
+    target = f"resources/downloads/{dataset}/{archive}"
+    for subject in dataset_subjects(config, dataset):
+        url = plan_source(config, dataset, subject).downloads.get(target)
+        if url is not None:
+            return url
+    raise ConfigError(f"no source of {dataset} in this configuration downloads '{archive}'")
+
+
+def check_sources(config: dict) -> None:
+    """Local source paths must exist: say so before any job starts."""
+    for dataset, source in config["sources"].items():
+        if source == SYNTHETIC or _is_url(source):
+            continue
+        paths = {source.replace("{subject}", str(s)) for s in dataset_subjects(config, dataset)}
+        missing = sorted(p for p in paths if not Path(p).exists())
+        if missing:
+            raise ConfigError(
+                f"sources/{dataset}: {missing[0]} does not exist"
+                + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+                + "; give the path of an archive or folder holding the raw files, "
+                "relative to the folder Snakemake runs in, or an absolute path"
+            )
+
+
+def manual_download_error(dataset: str) -> ManualDownloadRequired:
+    info = get_dataset(dataset)
+    instructions = " ".join(str(info.download.get("instructions", "")).split())
+    return ManualDownloadRequired(
+        f"{dataset} cannot be downloaded automatically. {instructions} "
+        f"Official page: {info.homepage}"
+    )
+
+
+def _locate(plan: SourcePlan, aliases) -> list[tuple[str, dict[str, str]]]:
+    """(archive or folder, {canonical: member or file}) pairs covering the required files."""
+    found: list[tuple[str, dict[str, str]]] = []
+    left = list(plan.required)
+    candidates: list[str] = []
+    for src in plan.inputs:
+        p = Path(src)
+        if p.is_dir():
+            hits = find_in_folder(p, left, aliases)
+            if hits:
+                found.append((str(p), {k: str(v) for k, v in hits.items()}))
+                left = [r for r in left if r not in hits]
+            candidates += sorted(
+                str(a) for a in p.rglob("*") if a.is_file() and a.name.endswith(ARCHIVE_SUFFIXES)
+            )
+        elif p.is_file():
+            candidates.append(str(p))
+        else:
+            raise EmgreproError(f"{src}: source not found; fix `sources/{plan.dataset}`")
+    for archive in candidates:
+        if not left:
+            break
+        hits = match_members(list_members(archive), left, aliases, source=archive)
+        if hits:
+            found.append((archive, hits))
+            left = [r for r in left if r not in hits]
+    if left:
+        shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+        raise EmgreproError(
+            f"{plan.dataset} subject {plan.subject}: {len(left)} raw file(s) not found in "
+            f"{', '.join(plan.inputs)}: {shown}. Check that the source holds this subject"
+        )
+    return found
+
+
+def _expected(plan: SourcePlan) -> dict[str, str]:
+    if plan.hashes == "published":
+        return get_dataset(plan.dataset).files
+    if plan.hashes == "synthetic":
+        out = {}
+        for line in Path(plan.manifest).read_text().splitlines():
+            if line.strip():
+                digest, name = line.split(None, 1)
+                out[name.strip().lstrip("*")] = digest
+        return out
+    return {}
+
+
+def fetch_subject(plan: SourcePlan, out_dir: Path, lock_path: Path) -> list[Path]:
+    """Extract (or link) the subject's raw files into ``out_dir``, verifying each sha256.
+
+    Everything is written into a temporary folder first and renamed into place only when
+    every file has passed its check, so a failure leaves nothing behind.
+    """
+    if any(u.startswith(MANUAL) for u in plan.downloads.values()):
+        raise manual_download_error(plan.dataset)
+    info = get_dataset(plan.dataset)
+    aliases = reader_module(info).aliases
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        for src, mapping in _locate(plan, aliases):
+            if Path(src).is_dir():
+                for canonical, file in mapping.items():
+                    _link_or_copy(Path(file), tmp / canonical)
+            else:
+                extract_members(src, mapping, tmp)
+        expected = _expected(plan)
+        lock = ChecksumLock(lock_path)
+        for canonical in plan.required:
+            actual = sha256_file(tmp / canonical)
+            key = f"{plan.dataset}/{canonical}"
+            if plan.hashes == "lock":
+                lock.verify(key, actual)
+            elif expected.get(canonical) != actual:
+                raise ChecksumMismatch(
+                    f"{key}: sha256 {actual} differs from the "
+                    f"{'published' if plan.hashes == 'published' else 'twin manifest'} value "
+                    f"{expected.get(canonical)} (source: {', '.join(plan.inputs)}). The file is "
+                    "corrupt or not the original; get a fresh copy of the source"
+                )
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(tmp, out_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return [out_dir / r for r in plan.required]
+
+
+def _link_or_copy(src: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copyfile(src, dest)

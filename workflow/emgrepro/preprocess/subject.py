@@ -1,0 +1,38 @@
+"""Preprocess one subject: read raw files, filter, store the signal, index the windows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emgrepro.datasets.registry import get_dataset, reader_module
+from emgrepro.io import atomic_path
+from emgrepro.preprocess.filtering import filter_recording
+from emgrepro.preprocess.windows import write_windows
+from emgrepro.recording import Recording
+
+
+def read_subject(dataset: str, subject: int, raw_dir: Path, exercises=None) -> Recording:
+    info = get_dataset(dataset)
+    return reader_module(info).read_subject(info, Path(raw_dir), subject, exercises)
+
+
+def preprocess_subject(
+    dataset: str, subject: int, raw_dir: Path, prep: dict[str, Any], out_dir: Path
+) -> int:
+    """Write ``signal.npy`` (filtered, float32) and ``windows.npz``; return the window count.
+
+    The signal is filtered straight into a memory-mapped .npy, so peak memory is the raw
+    recording plus one channel of one segment.
+    """
+    out_dir = Path(out_dir)
+    rec = read_subject(dataset, subject, raw_dir, prep.get("exercises"))
+    signal_path = out_dir / "signal.npy"
+    with atomic_path(signal_path) as tmp:
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=rec.signal.shape)
+        filter_recording(rec, prep.get("filter"), out)
+        out.flush()
+        del out
+    return write_windows(rec, signal_path, out_dir / "windows.npz", prep["window"])

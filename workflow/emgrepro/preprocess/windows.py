@@ -1,0 +1,153 @@
+"""Window indices over a stored continuous signal, and zero-copy access to them.
+
+A subject's windows are never materialised: the filtered signal is stored once as
+``signal.npy`` and a window is a (start, length) pair. ``sliding_window_view`` over the
+memory-mapped signal gives all windows as a view; only a batch is ever copied.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emgrepro.errors import ConfigError
+from emgrepro.io import atomic_path
+from emgrepro.recording import Recording
+
+LABEL_RULES = ("constant", "endpoints")
+
+
+def ms_to_samples(ms: float, fs: float) -> int:
+    n = int(round(ms * fs / 1000.0))
+    if n < 1:
+        raise ConfigError(f"{ms} ms at {fs} Hz is less than one sample")
+    return n
+
+
+def window_starts(
+    labels: np.ndarray,
+    repetition: np.ndarray,
+    segments: list[tuple[int, int]],
+    length: int,
+    step: int,
+    rule: str = "constant",
+) -> np.ndarray:
+    """Start indices of the windows that satisfy the label rule.
+
+    ``constant``: label and repetition are the same over every sample of the window.
+    ``endpoints``: they agree at the first and last sample only (Wu 2024's rule).
+    Windows never cross a segment (file) boundary.
+    """
+    if rule not in LABEL_RULES:
+        raise ConfigError(f"unknown window label rule '{rule}'; choose one of {LABEL_RULES}")
+    pieces = [np.arange(a, b - length + 1, step, dtype=np.int64) for a, b in segments]
+    starts = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
+    if starts.size == 0:
+        return starts
+    ends = starts + length - 1
+    if rule == "endpoints":
+        keep = (labels[starts] == labels[ends]) & (repetition[starts] == repetition[ends])
+    else:
+        change = np.zeros(labels.size, dtype=np.int64)
+        change[1:] = (np.diff(labels) != 0) | (np.diff(repetition) != 0)
+        run_id = np.cumsum(change)
+        keep = run_id[starts] == run_id[ends]
+    return starts[keep]
+
+
+def write_windows(
+    rec: Recording, filtered: Path, out: Path, window: dict[str, Any], extra: dict | None = None
+) -> int:
+    """Compute the window index of ``rec`` and write it to ``out`` (an .npz)."""
+    length = ms_to_samples(window["length_ms"], rec.fs)
+    step = ms_to_samples(window["step_ms"], rec.fs)
+    starts = window_starts(
+        rec.labels, rec.repetition, rec.segment_bounds(), length, step, window["label_rule"]
+    )
+    meta = {
+        "dataset": rec.dataset,
+        "subject": rec.subject,
+        "fs": rec.fs,
+        "length": length,
+        "step": step,
+        "label_rule": window["label_rule"],
+        "channel_names": rec.channel_names,
+        "signal": filtered.name,
+        **(extra or {}),
+    }
+    with atomic_path(out) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(
+                fh,
+                starts=starts,
+                labels=rec.labels[starts],
+                repetition=rec.repetition[starts],
+                sample_labels=rec.labels,
+                sample_repetition=rec.repetition,
+                segments=rec.segments,
+                meta=np.array(json.dumps(meta)),
+            )
+    return int(starts.size)
+
+
+@dataclass
+class SubjectWindows:
+    """One subject's windows: a memory-mapped signal plus its window index."""
+
+    subject: int
+    signal: np.ndarray  # (n_samples, n_channels), memory-mapped
+    starts: np.ndarray
+    labels: np.ndarray
+    repetition: np.ndarray
+    length: int
+    fs: float
+    channel_names: list[str]
+    sample_labels: np.ndarray
+    sample_repetition: np.ndarray
+
+    @classmethod
+    def load(cls, folder: Path | str) -> SubjectWindows:
+        folder = Path(folder)
+        with np.load(folder / "windows.npz") as z:
+            meta = json.loads(str(z["meta"]))
+            arrays = {k: z[k] for k in ("starts", "labels", "repetition")}
+            sample_labels, sample_rep = z["sample_labels"], z["sample_repetition"]
+        signal = np.load(folder / meta["signal"], mmap_mode="r")
+        return cls(
+            subject=int(meta["subject"]),
+            signal=signal,
+            length=int(meta["length"]),
+            fs=float(meta["fs"]),
+            channel_names=list(meta["channel_names"]),
+            sample_labels=sample_labels,
+            sample_repetition=sample_rep,
+            **arrays,
+        )
+
+    @property
+    def n_windows(self) -> int:
+        return int(self.starts.size)
+
+    @property
+    def n_chans(self) -> int:
+        return int(self.signal.shape[1])
+
+    def view(self) -> np.ndarray:
+        """Every possible window as a zero-copy view, shape (n_positions, n_chans, length)."""
+        return np.lib.stride_tricks.sliding_window_view(self.signal, self.length, axis=0)
+
+    def batch(self, idx: np.ndarray) -> np.ndarray:
+        """Copy of the windows ``idx`` (indices into this subject's windows), (n, C, L)."""
+        return np.ascontiguousarray(self.view()[self.starts[np.asarray(idx)]], dtype=np.float32)
+
+    def sample_mask(self, idx: np.ndarray) -> np.ndarray:
+        """Boolean mask of the signal samples covered by windows ``idx``."""
+        cover = np.zeros(self.signal.shape[0] + 1, dtype=np.int32)
+        s = self.starts[np.asarray(idx)]
+        np.add.at(cover, s, 1)
+        np.add.at(cover, s + self.length, -1)
+        return np.cumsum(cover[:-1]) > 0

@@ -1,0 +1,68 @@
+"""The split type and the base class every protocol follows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from emgrepro.errors import ConfigError
+
+
+@dataclass
+class Split:
+    """Window indices (rows of the job's window table) of one train/val/test split."""
+
+    train: np.ndarray
+    val: np.ndarray
+    test: np.ndarray
+    test_subjects: list[int]
+    info: dict = field(default_factory=dict)
+
+
+class Protocol:
+    """A split generator. Subclasses set ``name`` and implement ``folds`` and ``split``."""
+
+    name = ""
+    leaky = False  # True for deliberately leaky protocols shown only for comparison
+
+    def folds(self, subjects: list[int], params: dict) -> list[str]:
+        raise NotImplementedError
+
+    def subjects_needed(self, fold: str, subjects: list[int], params: dict) -> list[int]:
+        """Subjects whose windows the job reads (default: all of the run)."""
+        return list(subjects)
+
+    def split(
+        self, meta: pd.DataFrame, fold: str, subjects: list[int], params: dict, seed: int
+    ) -> Split:
+        raise NotImplementedError
+
+
+def repetitions(params: dict, key: str, where: str) -> list[int]:
+    value = params.get(key)
+    if value is None:
+        raise ConfigError(f"protocol '{where}' needs the parameter '{key}' (list of repetitions)")
+    return [int(r) for r in value]
+
+
+def repetition_split(meta: pd.DataFrame, params: dict, where: str) -> Split:
+    """Split windows by repetition (trial): disjoint repetitions never share a sample."""
+    train_r = repetitions(params, "train_repetitions", where)
+    test_r = repetitions(params, "test_repetitions", where)
+    val_r = [int(r) for r in params.get("val_repetitions", [])]
+    overlap = (set(train_r) & set(test_r)) | (set(val_r) & set(test_r))
+    if overlap:
+        raise ConfigError(
+            f"protocol '{where}': repetitions {sorted(overlap)} are in train and test"
+        )
+    rep = meta["repetition"].to_numpy()
+    train_r = [r for r in train_r if r not in val_r]
+    idx = np.arange(len(meta))
+    return Split(
+        train=idx[np.isin(rep, train_r)],
+        val=idx[np.isin(rep, val_r)],
+        test=idx[np.isin(rep, test_r)],
+        test_subjects=sorted(meta["subject"].unique().tolist()),
+    )

@@ -1,0 +1,84 @@
+"""What produced the results: config, input hashes, package versions, commit, host."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from emgrepro.fetch.checksums import sha256_file
+from emgrepro.io import write_text
+from emgrepro.paths import ROOT
+
+PACKAGES = (
+    "emgrepro",
+    "numpy",
+    "scipy",
+    "pandas",
+    "scikit-learn",
+    "torch",
+    "mne",
+    "snakemake",
+    "papermill",
+    "seaborn",
+    "matplotlib",
+)
+
+
+def _git(*args: str) -> str:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=True
+        )
+        return out.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def _device() -> dict:
+    try:
+        import torch
+
+        cuda = torch.cuda.is_available()
+        return {
+            "torch_cuda": cuda,
+            "gpu": torch.cuda.get_device_name(0) if cuda else None,
+        }
+    except ImportError:  # pragma: no cover
+        return {"torch_cuda": False, "gpu": None}
+
+
+def collect(config: dict, inputs: list[Path]) -> dict:
+    """Provenance record for a run that read ``inputs`` (files or folders of files)."""
+    hashes = {}
+    for p in sorted(Path(i) for i in inputs):
+        files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
+        for f in files:
+            hashes[str(f)] = sha256_file(f)
+    versions = {}
+    for pkg in PACKAGES:
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    return {
+        "config": config,
+        "inputs_sha256": hashes,
+        "versions": {"python": platform.python_version(), **versions},
+        "git": {
+            "commit": _git("rev-parse", "HEAD") or None,
+            "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        },
+        "host": {
+            "hostname": platform.node(),
+            "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+        },
+        "device": _device(),
+    }
+
+
+def write(config: dict, inputs: list[Path], out: Path) -> None:
+    write_text(out, json.dumps(collect(config, inputs), indent=2, sort_keys=True, default=str))

@@ -1,0 +1,54 @@
+# Raw data: synthetic twins, downloads, and per-subject extraction with checksums.
+
+
+# Write a dataset's synthetic twin in its real archive layout (the demo's data).
+rule synthesize:
+    output:
+        archive="resources/synthetic/{dataset}.zip",
+        sums="resources/synthetic/{dataset}.SHA256SUMS",
+    log:
+        "logs/synthesize/{dataset}.log",
+    conda:
+        "../../envs/data.yaml"
+    params:
+        subjects=lambda wc: ",".join(map(str, emgconfig.dataset_subjects(config, wc.dataset))),
+        seed=config["synthetic"]["seed"],
+        scale=lambda wc: quoted_json(config["synthetic"]["scale"].get(wc.dataset, {})),
+    shell:
+        "python -m emgrepro synthesize --dataset {wildcards.dataset} --subjects {params.subjects}"
+        " --seed {params.seed} --scale {params.scale} --out {output.archive} > {log} 2>&1"
+
+
+# Download one archive from its official URL or a mirror URL, verifying its sha256.
+rule download:
+    output:
+        "resources/downloads/{dataset}/{archive}",
+    log:
+        "logs/download/{dataset}/{archive}.log",
+    conda:
+        "../../envs/data.yaml"
+    params:
+        url=lambda wc: shlex.quote(download_url(config, wc.dataset, wc.archive)),
+        lock=config["checksum_lock"],
+    retries: 1
+    shell:
+        "python -m emgrepro download --dataset {wildcards.dataset} --url {params.url}"
+        " --lock {params.lock} --out {output} > {log} 2>&1"
+
+
+# Take only the subject's raw files out of its source and check every file's sha256.
+rule fetch_subject:
+    input:
+        get_subject_archives,
+    output:
+        directory("resources/raw/{dataset}/sub-{subject}"),
+    log:
+        "logs/fetch/{dataset}/sub-{subject}.log",
+    conda:
+        "../../envs/data.yaml"
+    params:
+        plan=lambda wc: quoted_json(get_source_plan(wc).to_dict()),
+        lock=config["checksum_lock"],
+    shell:
+        "python -m emgrepro fetch --plan {params.plan} --lock {params.lock} --out {output}"
+        " > {log} 2>&1"

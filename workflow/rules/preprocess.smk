@@ -1,0 +1,21 @@
+# Filter each subject's signal once and index its windows (views, never copies).
+
+
+rule preprocess:
+    input:
+        raw=get_prep_raw,
+    output:
+        signal="results/windows/{prep}/sub-{subject}/signal.npy",
+        windows="results/windows/{prep}/sub-{subject}/windows.npz",
+    log:
+        "logs/preprocess/{prep}/sub-{subject}.log",
+    conda:
+        "../../envs/preprocess.yaml"
+    params:
+        prep=lambda wc: quoted_json(config["preprocessing"][wc.prep]),
+        out_dir=lambda wc, output: Path(output.windows).parent,
+    group:
+        "preprocess"
+    shell:
+        "python -m emgrepro preprocess --prep {params.prep} --subject {wildcards.subject}"
+        " --raw {input.raw} --out-dir {params.out_dir} > {log} 2>&1"
