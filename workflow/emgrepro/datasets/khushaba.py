@@ -31,10 +31,11 @@ def file_stem(class_name: str, trial: int) -> str:
 
 
 def subject_dir(subject: int) -> str:
+    """The subject's folder in the distribution (``EMG-S{n}``)."""
     return f"EMG-S{subject}"
 
 
-def _plan(info: DatasetInfo, subject: int) -> list[tuple[str, int, int]]:
+def file_plan(info: DatasetInfo, subject: int) -> list[tuple[str, int, int]]:
     """(relpath, class id, trial) for each file, in the fixed reading order."""
     return [
         (f"{subject_dir(subject)}/{file_stem(name, trial)}.csv", cls, trial)
@@ -48,7 +49,7 @@ def required_files(
 ) -> list[str]:
     """Canonical relative paths of a subject's 60 CSV files (``exercises`` is ignored:
     this data set has none)."""
-    return [rel for rel, _, _ in _plan(info, subject)]
+    return [rel for rel, _, _ in file_plan(info, subject)]
 
 
 def aliases(relpath: str) -> list[str]:
@@ -140,7 +141,7 @@ def read_subject(
     (1..10, no rest) and ``repetition`` is the trial number.
     """
     root = Path(root)
-    plan = _plan(info, subject)
+    plan = file_plan(info, subject)
     missing = [rel for rel, _, _ in plan if not (root / rel).is_file()]
     if missing:
         shown = ", ".join(missing[:6]) + (", ..." if len(missing) > 6 else "")

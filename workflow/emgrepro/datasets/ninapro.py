@@ -57,8 +57,7 @@ def required_files(
 ) -> list[str]:
     """Canonical relative paths of the subject's exercise files (default: all exercises)."""
     return [
-        info.file_pattern.format(subject=subject, exercise=ex)
-        for ex in _exercises(info, exercises)
+        info.file_pattern.format(subject=subject, exercise=ex) for ex in _exercises(info, exercises)
     ]
 
 
@@ -90,8 +89,11 @@ def _check_container(path: Path) -> None:
                     f"{path}: only {size} bytes, too short for a .mat file (truncated "
                     "download?); delete it and fetch it again"
                 )
-            if hdf5 or header.startswith(b"MATLAB 7.3") or header[124:126] in (b"\x00\x02",
-                                                                               b"\x02\x00"):
+            if (
+                hdf5
+                or header.startswith(b"MATLAB 7.3")
+                or header[124:126] in (b"\x00\x02", b"\x02\x00")
+            ):
                 raise DataFormatError(
                     f"{path}: MATLAB v7.3 (HDF5) files are not supported; re-save it in "
                     "MATLAB as a v7 file (save(name, '-v7')) or fetch the original file"
@@ -182,13 +184,12 @@ def _vector(arr: np.ndarray, key: str, path: Path) -> np.ndarray:
     return arr.astype(np.int16)
 
 
-def _globalise(
-    labels: np.ndarray, info: DatasetInfo, exercise: int, path: Path
-) -> np.ndarray:
+def _globalise(labels: np.ndarray, info: DatasetInfo, exercise: int, path: Path) -> np.ndarray:
     """Map exercise-local labels (1..n_k) to global ids; 0 stays rest.
 
-    Files whose labels are already global (offset+1..offset+n_k) are kept as they
-    are; anything else is refused rather than guessed.
+    Labels that all lie in offset+1..offset+n_k are taken as already global and kept
+    (a local file always holds movement 1, unless it is cut short); anything else is
+    refused rather than guessed.
     """
     n_moves = info.exercises[exercise]
     offset = label_offsets(info)[exercise]
@@ -196,12 +197,12 @@ def _globalise(
     if not moving.any():
         return labels
     lo, hi = int(labels[moving].min()), int(labels[moving].max())
+    if offset and lo > offset and hi <= offset + n_moves:
+        return labels  # already global (e.g. DB2 exercise 2 files as some mirrors have them)
     if hi <= n_moves:
         out = labels.copy()
         out[moving] += offset
         return out
-    if offset and lo > offset and hi <= offset + n_moves:
-        return labels
     found = np.unique(labels[moving]).tolist()
     raise DataFormatError(
         f"{path}: exercise {exercise} labels {found} are neither exercise-local (1..{n_moves}) "
@@ -223,9 +224,7 @@ def read_exercise(
     if rep_key is None:
         missing.append(f"{REPETITION_KEYS[0]} (or {REPETITION_KEYS[1]})")
     if missing:
-        raise DataFormatError(
-            f"{path}: missing key(s) {missing}; keys found: {_keys_found(path)}"
-        )
+        raise DataFormatError(f"{path}: missing key(s) {missing}; keys found: {_keys_found(path)}")
 
     emg = np.asarray(mat[EMG_KEY])
     if emg.ndim != 2 or emg.dtype.kind not in "biuf":

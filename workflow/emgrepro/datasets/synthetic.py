@@ -58,11 +58,12 @@ _FOLDERS = {
 # subj_amp / subj_freq: how far a subject moves the class patterns (log scale);
 # mix: electrode cross-talk; trial_amp: repetition-to-repetition amplitude jitter.
 _MODEL = {
-    "khushaba_2ch": dict(subj_amp=0.55, subj_freq=0.25, mix=0.35, gain=0.35, trial_amp=0.16,
-                         trial_freq=0.05),
-    "ninapro_db1": dict(subj_amp=0.6, mix=0.5, gain=0.35, trial_amp=0.2),
-    "ninapro_db2": dict(subj_amp=0.6, mix=0.5, gain=0.35, trial_amp=0.2),
-    "ninapro_db3": dict(subj_amp=0.75, mix=0.6, gain=0.45, trial_amp=0.3),  # amputees
+    "khushaba_2ch": dict(
+        subj_amp=0.55, subj_freq=0.25, mix=0.35, gain=0.35, trial_amp=0.16, trial_freq=0.05
+    ),
+    "ninapro_db1": dict(subj_amp=0.45, mix=0.4, gain=0.35, trial_amp=0.35, cocontraction=0.5),
+    "ninapro_db2": dict(subj_amp=0.45, mix=0.4, gain=0.35, trial_amp=0.35, cocontraction=0.5),
+    "ninapro_db3": dict(subj_amp=0.6, mix=0.5, gain=0.45, trial_amp=0.5, cocontraction=0.8),
 }
 
 
@@ -116,6 +117,7 @@ def _sha256(data: bytes) -> str:
 
 # ----------------------------------------------------------------------------- Khushaba
 
+
 def khushaba_csv_bytes(x: np.ndarray) -> bytes:
     """Two columns in the real files' text form: ``1.200843e-003,-2.919414e-004`` CRLF.
 
@@ -151,7 +153,7 @@ def _khushaba_subject(
     dc = rng.normal(0.0, 1.5e-5, size=2)
     floor = np.exp(rng.uniform(np.log(8e-6), np.log(2.5e-5), size=2))
     out = {}
-    for rel, cls, trial in khushaba._plan(info, subject):
+    for rel, cls, trial in khushaba.file_plan(info, subject):
         trng = _rng(seed, info.id, 2, subject, cls, trial)
         c = cls - 1
         t_amp = amp[c] * np.exp(m["trial_amp"] * trng.standard_normal(2))
@@ -177,7 +179,11 @@ def _khushaba_subject(
 
 
 def _ninapro_timeline(
-    rng: np.random.Generator, fs: float, moves: list[int], n_reps: int, hold_s: float,
+    rng: np.random.Generator,
+    fs: float,
+    moves: list[int],
+    n_reps: int,
+    hold_s: float,
     rest_s: float,
 ) -> tuple[int, list[tuple[int, int, int, int, int, int]]]:
     """Ninapro protocol: rest, then per movement n_reps x (hold, rest).
@@ -197,24 +203,30 @@ def _ninapro_timeline(
     return t, events
 
 
-def _smooth_box(n: int, events: list, width: int) -> list[np.ndarray]:
-    """Per event a 0..1 activation with smooth onset/offset (muscles ramp, not jump)."""
+def _ramp(length: int, width: int) -> np.ndarray:
+    """0..1 activation of one movement with smooth onset/offset (muscles ramp, not jump),
+    ``width`` samples of padding on each side."""
     kernel = np.hanning(max(width, 3))
     kernel /= kernel.sum()
-    acts = []
-    for *_, on, off in events:
-        box = np.zeros(n)
-        box[on:off] = 1.0
-        acts.append(np.convolve(box, kernel, mode="same"))
-    return acts
+    box = np.zeros(length + 2 * width)
+    box[width : width + length] = 1.0
+    return np.convolve(box, kernel, mode="same")
 
 
 def _ninapro_population(seed: int, info: DatasetInfo) -> np.ndarray:
-    """Per global movement id (row 0 unused) a per-channel activation pattern in 0..1."""
+    """Per global movement id (row 0 unused) a per-channel activation pattern.
+
+    Movements are sparse mixtures of a few muscle synergies, so related movements
+    share channels (as real ones do) instead of being trivially separable.
+    """
     rng = _rng(seed, info.id, 0)
     n_moves = sum(info.exercises.values())
-    pattern = np.exp(rng.normal(-1.6, 1.0, size=(n_moves + 1, info.n_channels)))
-    return np.clip(pattern, 0.01, 1.5)
+    n_syn = 6
+    synergies = np.exp(rng.normal(-1.0, 1.0, size=(n_syn, info.n_channels)))
+    weights = rng.gamma(0.6, 1.0, size=(n_moves + 1, n_syn))
+    pattern = weights @ synergies / n_syn
+    pattern *= np.exp(rng.normal(0.0, 0.3, size=pattern.shape))
+    return np.clip(pattern / np.median(pattern), 0.02, 8.0) * 0.15
 
 
 def _circular_mix(rng: np.random.Generator, n_ch: int, strength: float) -> np.ndarray:
@@ -252,28 +264,30 @@ def _ninapro_file(
     stim, restim = np.zeros(n, np.uint8), np.zeros(n, np.uint8)
     rep, rerep = np.zeros(n, np.uint8), np.zeros(n, np.uint8)
     drive = np.tile(rest_level, (n, 1))
-    for (mv, r, s0, s1, on, off), act in zip(
-        events, _smooth_box(n, events, int(0.15 * fs)), strict=True
-    ):
+    width = max(int(0.15 * fs), 3)
+    for mv, r, s0, s1, on, off in events:
         stim[s0:s1], rep[s0:s1] = mv, r
         restim[on:off], rerep[on:off] = mv, r
-        jitter = np.exp(m["trial_amp"] * rng.standard_normal(n_ch))
-        drive += act[:, None] * subj_pattern[offset + mv] * jitter
+        a, b = max(on - width, 0), min(off + width, n)
+        act = _ramp(off - on, width)[a - (on - width) : b - (on - width)]
+        level = subj_pattern[offset + mv] * np.exp(m["trial_amp"] * rng.standard_normal(n_ch))
+        level = level + m["cocontraction"] * rng.uniform() * level.mean()
+        wobble = np.stack([_slow_envelope(rng, b - a, fs, 0.15) for _ in range(n_ch)], axis=1)
+        drive[a:b] += act[:, None] * level * wobble
     drive = (drive * gain) @ mix.T
 
     if info.id == "ninapro_db1":
         # Otto Bock electrodes output a rectified, RMS-smoothed envelope sampled at 100 Hz,
         # stored quantised (5 V / 2048, rounded to 4 decimals) as in the real files.
         win = 20
-        power = lfilter(np.ones(win) / win, [1.0], rng.standard_normal((n + win, n_ch)) ** 2,
-                        axis=0)[win:]
-        emg = np.clip(drive * np.sqrt(power), 0.0, 4.9)
+        power = lfilter(
+            np.ones(win) / win, [1.0], rng.standard_normal((n + win, n_ch)) ** 2, axis=0
+        )[win:]
+        emg = np.clip(0.5 * drive * np.sqrt(power), 0.0, 4.9)
         emg = np.round(np.round(emg / (5.0 / 2048)) * (5.0 / 2048), 4)
     else:
         # Delsys raw sEMG in volts (~1e-5..1e-4), quantised to a 16-bit ADC step.
-        carrier = np.stack(
-            [_resonator_noise(rng, n, centre[ch], fs) for ch in range(n_ch)], axis=1
-        )
+        carrier = np.stack([_resonator_noise(rng, n, centre[ch], fs) for ch in range(n_ch)], axis=1)
         emg = 1e-4 * drive * carrier + rng.normal(0.0, 1.5e-6, size=(n, n_ch))
         lsb = 11e-3 / 32768
         emg = np.round(emg / lsb) * lsb
@@ -293,12 +307,14 @@ def _ninapro_file(
             "acc": zeros32(36), "emg": emg,
         }  # fmt: skip
         if exercise == 3:  # exercise D (force patterns) has force sensors instead
-            mat.update(force=zeros32(6), forcecal=np.zeros((2, 6), np.float32),
-                       activation=zeros32(6))
+            mat.update(
+                force=zeros32(6), forcecal=np.zeros((2, 6), np.float32), activation=zeros32(6)
+            )
         else:
             mat.update(glove=zeros32(22), inclin=zeros32(2))
-        mat.update(stimulus=col(stim), repetition=col(rep), restimulus=col(restim),
-                   rerepetition=col(rerep))
+        mat.update(
+            stimulus=col(stim), repetition=col(rep), restimulus=col(restim), rerepetition=col(rerep)
+        )
     return _mat_bytes(mat, info.id)
 
 

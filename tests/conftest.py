@@ -1,0 +1,64 @@
+"""Shared fixtures: repository paths, the real data in ../shared, running Snakemake."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+KHUSHABA_DEV_ZIP = SHARED_DATA / "khushaba-2ch-dev.zip"
+DB1_S1_E1 = SHARED_DATA / "ninapro-db1-S1_A1_E1.mat"
+
+
+def need_shared(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"{path} is absent: real data live in ../shared/data beside the repository")
+    return path
+
+
+@pytest.fixture
+def khushaba_dev_zip() -> Path:
+    return need_shared(KHUSHABA_DEV_ZIP)
+
+
+def snakemake_env() -> dict:
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def run_snakemake(
+    workdir: Path, *args: str, check: bool = True, timeout: int = 1800
+) -> subprocess.CompletedProcess:
+    """Run the repository's Snakefile with ``workdir`` as its working directory."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        *args,
+    ]
+    proc = subprocess.run(
+        cmd, cwd=workdir, env=snakemake_env(), capture_output=True, text=True, timeout=timeout
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"snakemake failed ({proc.returncode}): {' '.join(cmd)}\n"
+            f"--- stdout ---\n{proc.stdout[-5000:]}\n--- stderr ---\n{proc.stderr[-8000:]}"
+        )
+    return proc
+
+
+def write_yaml(path: Path, data: dict) -> Path:
+    import yaml
+
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path

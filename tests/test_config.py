@@ -1,0 +1,111 @@
+"""Schema validation and name checks: every bad config gets a clear error."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from emgrepro import config as cfg
+from emgrepro.errors import ConfigError
+from emgrepro.paths import CONFIG_DIR
+
+
+@pytest.fixture
+def full() -> dict:
+    return yaml.safe_load((CONFIG_DIR / "config.yaml").read_text())
+
+
+def test_full_config_validates_with_defaults(full):
+    out = cfg.validate(full)
+    exp = out["experiments"]["baseline_6class"]
+    assert exp["training"]["max_epochs"] == 30  # default filled in a named entry
+    assert out["preprocessing"]["khushaba_250ms"]["exercises"] is None
+    assert out["synthetic"]["seed"] == 20261122
+
+
+def test_demo_config_merges_over_full():
+    out = cfg.load([CONFIG_DIR / "config.yaml", CONFIG_DIR / "demo.yaml"])
+    assert out["sources"] == {"khushaba_2ch": "synthetic"}
+    assert "baseline_6class" in out["experiments"]
+    assert cfg.dataset_subjects(out, "khushaba_2ch") == [1, 2, 4, 5]
+
+
+@pytest.mark.parametrize(
+    "mutate, expected",
+    [
+        (lambda c: c.update(device="tpu"), "at 'device'"),
+        (lambda c: c.update(bogus_key=1), "bogus_key"),
+        (lambda c: c["preprocessing"]["khushaba_250ms"]["window"].update(length_ms=-1), "length_ms"),
+        (lambda c: c["experiments"]["baseline_6class"].update(seeds="zero"), "seeds"),
+        (lambda c: c["experiments"]["baseline_6class"].pop("classes"), "classes"),
+    ],
+)
+def test_schema_errors_name_the_key(full, mutate, expected):
+    bad = copy.deepcopy(full)
+    mutate(bad)
+    with pytest.raises(ConfigError) as e:
+        cfg.validate(bad)
+    assert "breaks the schema" in str(e.value)
+    assert expected in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "mutate, expected",
+    [
+        (lambda c: c.update(sources={"ninapro_db9": "x.zip"}), "unknown dataset 'ninapro_db9'"),
+        (lambda c: c.update(subjects={"khushaba_2ch": [3]}), "subject(s) [3] do not exist"),
+        (lambda c: c.update(papers=["nobody2030"]), "unknown paper id(s) ['nobody2030']"),
+        (
+            lambda c: c["experiments"]["baseline_6class"]["models"].update(resnet9000={}),
+            "unknown model 'resnet9000'",
+        ),
+        (
+            lambda c: c["experiments"]["baseline_6class"]["protocols"].update(kfold={}),
+            "unknown protocol 'kfold'",
+        ),
+        (
+            lambda c: c["experiments"]["baseline_6class"].update(classes=[1, 42]),
+            "movement id(s) [42]",
+        ),
+        (
+            lambda c: c["experiments"]["baseline_6class"].update(preprocessing="nope"),
+            "unknown preprocessing 'nope'",
+        ),
+    ],
+)
+def test_unknown_names(full, mutate, expected):
+    bad = copy.deepcopy(full)
+    mutate(bad)
+    with pytest.raises(ConfigError) as e:
+        cfg.validate(bad)
+    assert expected in str(e.value)
+
+
+def test_missing_source_path_is_reported(full, tmp_path):
+    from emgrepro.fetch.sources import check_sources
+
+    full["sources"] = {"khushaba_2ch": str(tmp_path / "missing.zip")}
+    conf = cfg.validate(full)
+    with pytest.raises(ConfigError, match="missing.zip does not exist"):
+        check_sources(conf)
+
+
+def test_jobs_cover_protocol_folds(full):
+    conf = cfg.validate(full)
+    jobs = cfg.jobs(conf)
+    within = [j for j in jobs if j.protocol == "within_subject" and j.experiment == "baseline_6class"]
+    assert sorted(int(j.fold) for j in within) == [1, 2, 4, 5, 6, 8, 9, 10]
+    multi = [j for j in jobs if j.protocol == "multi_subject"]
+    assert {j.fold for j in multi} == {"pooled"}
+    job = cfg.find_job(conf, "baseline_6class", "loso", "td_lda", "4", 0)
+    assert job.subjects == [1, 2, 4, 5, 6, 8, 9, 10]
+    with pytest.raises(ConfigError, match="no job"):
+        cfg.find_job(conf, "baseline_6class", "loso", "td_lda", "3", 0)
+
+
+def test_papers_selects_experiments(full):
+    full["papers"] = ["baseline"]
+    conf = cfg.validate(full)
+    assert set(cfg.selected_experiments(conf)) == {"baseline_6class", "baseline_10class"}

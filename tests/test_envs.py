@@ -1,0 +1,49 @@
+"""The conda environment files pin exactly what pyproject.toml pins."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import pytest
+import yaml
+
+from conftest import REPO
+
+ENVS = sorted((REPO / "envs").glob("*.yaml"))
+
+
+def _pins(specs: list[str]) -> dict[str, str]:
+    out = {}
+    for spec in specs:
+        m = re.fullmatch(r"([A-Za-z0-9_.\-]+)==([^\s;]+)", spec.strip())
+        if m:
+            out[m.group(1).lower()] = m.group(2)
+    return out
+
+
+PROJECT = _pins(tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"])
+
+
+def test_every_dependency_is_pinned():
+    deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert len(PROJECT) == len(deps), "every dependency in pyproject.toml is pinned with =="
+
+
+@pytest.mark.parametrize("env", ENVS, ids=lambda p: p.name)
+def test_env_pins_match_pyproject(env):
+    data = yaml.safe_load(env.read_text())
+    pip = next(d["pip"] for d in data["dependencies"] if isinstance(d, dict) and "pip" in d)
+    pins = _pins(pip)
+    assert pins, f"{env.name} pins nothing"
+    for name, version in pins.items():
+        assert name in PROJECT, f"{env.name}: {name} is not a dependency in pyproject.toml"
+        assert version == PROJECT[name], f"{env.name}: {name}=={version}, pyproject {PROJECT[name]}"
+    assert "-e ../" in pip, f"{env.name} must install the emgrepro package itself"
+
+
+def test_every_rule_names_an_existing_env():
+    rules = "\n".join(p.read_text() for p in (REPO / "workflow" / "rules").glob("*.smk"))
+    used = set(re.findall(r'"\.\./\.\./envs/([a-z_]+\.yaml)"', rules))
+    assert used, "rules declare conda environments"
+    assert used <= {p.name for p in ENVS}

@@ -1,0 +1,95 @@
+"""The workflow as a user runs it: lint, dry run of the full config, the demo, real data."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from conftest import REPO, need_shared, KHUSHABA_DEV_ZIP, run_snakemake, write_yaml
+from emgrepro.evaluation.audit import AUDIT_COLUMNS
+from emgrepro.evaluation.metrics import SCORE_COLUMNS
+
+DEMO = str(REPO / "config" / "demo.yaml")
+
+
+def test_lint_is_clean(tmp_path):
+    proc = run_snakemake(tmp_path, "--lint", "--configfile", DEMO)
+    assert "Congratulations" in proc.stdout + proc.stderr
+
+
+def test_dry_run_of_full_config(tmp_path):
+    proc = run_snakemake(tmp_path, "-n", "--cores", "all")
+    out = proc.stdout + proc.stderr
+    assert "download" in out and "fetch_subject" in out and "train" in out
+    # 8 Khushaba subjects: within + loso per subject, one pooled multi-subject job, 2 class sets
+    counts = dict(
+        line.split()[:2] for line in out.splitlines() if line.split()[:1] == ["train"]
+    )
+    assert counts.get("train") == str(2 * (8 + 8 + 1))
+
+
+def test_schema_error_stops_snakemake(tmp_path):
+    write_yaml(tmp_path / "bad.yaml", {"device": "tpu"})
+    proc = run_snakemake(tmp_path, "-n", "--configfile", "bad.yaml", check=False)
+    assert proc.returncode != 0
+    assert "at 'device'" in proc.stdout + proc.stderr
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("demo")
+    run_snakemake(workdir, "--cores", "2", "--configfile", DEMO)
+    return workdir
+
+
+@pytest.mark.slow
+def test_demo_produces_scores_reports_and_audit(demo_run):
+    scores = pd.read_csv(demo_run / "results" / "scores.csv")
+    assert list(scores.columns) == SCORE_COLUMNS
+    assert set(scores["protocol"]) >= {"within_subject", "multi_subject", "loso"}
+    assert set(scores["data"]) == {"synthetic"}
+    assert set(scores["n_classes"]) == {6, 10}
+    f1 = scores[scores["metric"] == "f1_macro"]
+    assert f1["value"].between(0, 1).all()
+    within = f1[(f1.protocol == "within_subject") & (f1.n_classes == 6)]["value"].mean()
+    loso = f1[(f1.protocol == "loso") & (f1.n_classes == 6)]["value"].mean()
+    assert within > loso, "the twin's subjects differ: unseen subjects score lower"
+    for name in ("baseline", "audit"):
+        html = (demo_run / "results" / "reports" / f"{name}.html").read_text()
+        assert "Synthetic data" in html or "synthetic data" in html
+    assert list((demo_run / "results" / "figures" / "baseline").glob("*.png"))
+    audit = pd.read_csv(demo_run / "results" / "audit.csv")
+    assert list(audit.columns) == AUDIT_COLUMNS
+    published = pd.read_csv(REPO / "config" / "published.csv")
+    assert len(audit) == len(published)
+    # nothing of the papers was computed on real data in the demo
+    assert set(audit["verdict"]) <= {"not-run", "synthetic"}
+    assert audit.loc[audit.verdict == "not-run", "reproduced_mean"].isna().all()
+    prov = (demo_run / "results" / "provenance.json").read_text()
+    assert '"inputs_sha256"' in prov and "EMG-S1/HC-1.csv" in prov
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_baseline_on_real_khushaba_subset(tmp_path):
+    zip_path = need_shared(KHUSHABA_DEV_ZIP)
+    write_yaml(
+        tmp_path / "real.yaml",
+        {
+            "sources": {"khushaba_2ch": str(zip_path)},
+            "subjects": {"khushaba_2ch": [1, 2, 4, 5]},
+            "papers": ["baseline"],
+            "checksum_lock": str(tmp_path / "checksums.lock"),
+        },
+    )
+    run_snakemake(tmp_path, "results/scores.csv", "--cores", "2", "--configfile", "real.yaml")
+    scores = pd.read_csv(tmp_path / "results" / "scores.csv")
+    assert set(scores["data"]) == {"real"}
+    sel = scores[
+        (scores.protocol == "within_subject")
+        & (scores.n_classes == 6)
+        & (scores.model == "td_lda")
+        & (scores.metric == "f1_macro")
+    ]
+    assert sorted(sel["subject"]) == [1, 2, 4, 5]
+    assert sel["value"].mean() >= 0.80
