@@ -37,7 +37,10 @@ def test_demo_config_merges_over_full():
     [
         (lambda c: c.update(device="tpu"), "at 'device'"),
         (lambda c: c.update(bogus_key=1), "bogus_key"),
-        (lambda c: c["preprocessing"]["khushaba_250ms"]["window"].update(length_ms=-1), "length_ms"),
+        (
+            lambda c: c["preprocessing"]["khushaba_250ms"]["window"].update(length_ms=-1),
+            "length_ms",
+        ),
         (lambda c: c["experiments"]["baseline_6class"].update(seeds="zero"), "seeds"),
         (lambda c: c["experiments"]["baseline_6class"].pop("classes"), "classes"),
     ],
@@ -95,7 +98,9 @@ def test_missing_source_path_is_reported(full, tmp_path):
 def test_jobs_cover_protocol_folds(full):
     conf = cfg.validate(full)
     jobs = cfg.jobs(conf)
-    within = [j for j in jobs if j.protocol == "within_subject" and j.experiment == "baseline_6class"]
+    within = [
+        j for j in jobs if j.protocol == "within_subject" and j.experiment == "baseline_6class"
+    ]
     assert sorted(int(j.fold) for j in within) == [1, 2, 4, 5, 6, 8, 9, 10]
     multi = [j for j in jobs if j.protocol == "multi_subject"]
     assert {j.fold for j in multi} == {"pooled"}

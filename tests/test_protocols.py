@@ -201,8 +201,13 @@ def test_within_subject_through_load_table(tmp_path):
     root = tmp_path / "windows"
     for s in SUBJECTS:
         store_subject(root / f"sub-{s}", s)
-    spec = {"protocol": "within_subject", "fold": "3", "subjects": SUBJECTS,
-            "protocol_params": PARAMS, "classes": CLASSES}
+    spec = {
+        "protocol": "within_subject",
+        "fold": "3",
+        "subjects": SUBJECTS,
+        "protocol_params": PARAMS,
+        "classes": CLASSES,
+    }
     one, needed = load_table(spec, root)
     assert needed == [3] and list(one.subjects) == [3]
     sp = split("within_subject", one, "3")

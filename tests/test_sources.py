@@ -148,9 +148,7 @@ def test_download_rule_against_local_http_server(tmp_path):
 
 @pytest.mark.slow
 def test_official_khushaba_download_explains_manual_step(tmp_path):
-    proc = run_snakemake(
-        tmp_path, "--cores", "1", "resources/raw/khushaba_2ch/sub-1", check=False
-    )
+    proc = run_snakemake(tmp_path, "--cores", "1", "resources/raw/khushaba_2ch/sub-1", check=False)
     assert proc.returncode != 0
     log = (tmp_path / "logs" / "download" / "khushaba_2ch" / "khushaba_2ch.zip.log").read_text()
     assert "cannot be downloaded automatically" in log and "sources:" in log

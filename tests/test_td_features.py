@@ -83,9 +83,7 @@ def naive(x: np.ndarray, thr: float) -> np.ndarray:
         for ch in range(c):
             s = x[i, ch].astype(np.float64)
             zc = sum(
-                1
-                for k in range(len(s) - 1)
-                if s[k] * s[k + 1] < 0 and abs(s[k] - s[k + 1]) >= thr
+                1 for k in range(len(s) - 1) if s[k] * s[k + 1] < 0 and abs(s[k] - s[k + 1]) >= thr
             )
             ssc = 0
             for k in range(1, len(s) - 1):

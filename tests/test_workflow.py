@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import REPO, need_shared, KHUSHABA_DEV_ZIP, run_snakemake, write_yaml
+from conftest import KHUSHABA_DEV_ZIP, REPO, need_shared, run_snakemake, write_yaml
 from emgrepro.evaluation.audit import AUDIT_COLUMNS
 from emgrepro.evaluation.metrics import SCORE_COLUMNS
 
@@ -22,9 +22,7 @@ def test_dry_run_of_full_config(tmp_path):
     out = proc.stdout + proc.stderr
     assert "download" in out and "fetch_subject" in out and "train" in out
     # 8 Khushaba subjects: within + loso per subject, one pooled multi-subject job, 2 class sets
-    counts = dict(
-        line.split()[:2] for line in out.splitlines() if line.split()[:1] == ["train"]
-    )
+    counts = dict(line.split()[:2] for line in out.splitlines() if line.split()[:1] == ["train"])
     assert counts.get("train") == str(2 * (8 + 8 + 1))
 
 
