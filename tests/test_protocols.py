@@ -215,11 +215,6 @@ def test_within_subject_through_load_table(tmp_path):
     assert_no_test_leak(one, sp)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="within_subject.split returns positions in meta[meta.subject == fold], not rows "
-    "of the table it was given: wrong rows whenever the table holds other subjects",
-)
 def test_within_subject_on_a_multi_subject_table(table):
     sp = split("within_subject", table, "3")
     meta = table.meta

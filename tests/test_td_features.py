@@ -118,6 +118,10 @@ def test_empty_batch():
     assert td_features(np.zeros((0, 3, 10), np.float32)).shape == (0, 15)
 
 
+def test_single_window_batch():
+    assert td_features(np.zeros((1, 3, 10), np.float32)).shape == (1, 15)
+
+
 # --------------------------------------------------------------------------- TD-LDA
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from emgrepro.io import atomic_path, write_text
@@ -26,7 +27,8 @@ def run_notebook(notebook: Path, parameters: dict, out_notebook: Path, html: Pat
         "language": "python",
     }
     Path(out_notebook).parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(Path(out_notebook).with_suffix(".input.ipynb")) as src:
+    with tempfile.TemporaryDirectory() as tmpdir:
+        src = Path(tmpdir) / Path(notebook).with_suffix(".ipynb").name
         nbformat.write(nb, src)
         with atomic_path(out_notebook) as dst:
             papermill.execute_notebook(

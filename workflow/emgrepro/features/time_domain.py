@@ -23,4 +23,4 @@ def td_features(x: np.ndarray, threshold: float = 0.0) -> np.ndarray:
     ssc = ((d1 * d2 < 0) & ((np.abs(d1) >= threshold) | (np.abs(d2) >= threshold))).sum(axis=-1)
     rms = np.sqrt((x * x).mean(axis=-1))
     feats = np.stack([mav, wl, zc.astype(np.float32), ssc.astype(np.float32), rms], axis=-1)
-    return feats.reshape(x.shape[0], -1)
+    return feats.reshape(x.shape[0], 5 * x.shape[1])

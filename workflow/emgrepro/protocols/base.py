@@ -59,7 +59,7 @@ def repetition_split(meta: pd.DataFrame, params: dict, where: str) -> Split:
         )
     rep = meta["repetition"].to_numpy()
     train_r = [r for r in train_r if r not in val_r]
-    idx = np.arange(len(meta))
+    idx = meta.index.to_numpy()  # rows of the caller's table, also after filtering
     return Split(
         train=idx[np.isin(rep, train_r)],
         val=idx[np.isin(rep, val_r)],
