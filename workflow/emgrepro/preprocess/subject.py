@@ -24,15 +24,14 @@ def preprocess_subject(
 ) -> int:
     """Write ``signal.npy`` (filtered, float32) and ``windows.npz``; return the window count.
 
-    The signal is filtered straight into a memory-mapped .npy, so peak memory is the raw
-    recording plus one channel of one segment.
+    The signal is filtered in place, a few channels of one segment at a time, so peak
+    memory is the recording plus one small float64 block.
     """
     out_dir = Path(out_dir)
     rec = read_subject(dataset, subject, raw_dir, prep.get("exercises"))
     signal_path = out_dir / "signal.npy"
+    filter_recording(rec, prep.get("filter"), rec.signal)
     with atomic_path(signal_path) as tmp:
-        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=rec.signal.shape)
-        filter_recording(rec, prep.get("filter"), out)
-        out.flush()
-        del out
+        with open(tmp, "wb") as fh:
+            np.save(fh, rec.signal)
     return write_windows(rec, signal_path, out_dir / "windows.npz", prep["window"])

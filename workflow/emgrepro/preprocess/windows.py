@@ -52,10 +52,11 @@ def window_starts(
     if rule == "endpoints":
         keep = (labels[starts] == labels[ends]) & (repetition[starts] == repetition[ends])
     else:
-        change = np.zeros(labels.size, dtype=np.int64)
-        change[1:] = (np.diff(labels) != 0) | (np.diff(repetition) != 0)
-        run_id = np.cumsum(change)
-        keep = run_id[starts] == run_id[ends]
+        # A window is constant when no label/repetition change lies inside it: the number
+        # of change points up to its start and up to its end must agree.
+        breaks = np.flatnonzero((labels[1:] != labels[:-1]) | (repetition[1:] != repetition[:-1]))
+        breaks += 1
+        keep = np.searchsorted(breaks, starts, "right") == np.searchsorted(breaks, ends, "right")
     return starts[keep]
 
 
