@@ -1,6 +1,11 @@
 # Raw data: synthetic twins, downloads, and per-subject extraction with checksums.
 
 
+# Downloads run where Snakemake runs: cluster compute nodes often have no internet.
+localrules:
+    download,
+
+
 # Write a dataset's synthetic twin in its real archive layout (the demo's data).
 rule synthesize:
     output:

@@ -1,0 +1,144 @@
+"""The Slurm profile: its plan (dry run) and a real run on a one-node Slurm cluster.
+
+The cluster (tests/slurm_cluster.py) is Debian's Slurm 22.05 started on localhost. Where it
+cannot be started the run test is skipped with the reason, except under CI=true, where it
+fails: CI installs Slurm first (.ci/run) and must run it for real.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run_snakemake, write_yaml
+from slurm_cluster import SlurmCluster, SlurmUnavailable, node_hardware
+
+pytestmark = pytest.mark.slow
+
+DEMO = str(REPO / "config" / "demo.yaml")
+PROFILE = str(REPO / "profiles" / "slurm")
+# The baseline paper on 3 of the demo's 4 subjects: 14 training jobs.
+SMALL = {"papers": ["baseline"], "subjects": {"khushaba_2ch": [1, 2, 4]}}
+
+
+def _plan(out: str) -> tuple[dict, dict]:
+    """Group jobs and ungrouped jobs of a dry run's output: {name: count} each."""
+    groups: dict = {}
+    single: dict = {}
+    for line in out.splitlines():
+        m = re.match(r"^\[.*\] Group job (\S+)", line)
+        if m:
+            groups[m.group(1)] = groups.get(m.group(1), 0) + 1
+            continue
+        m = re.match(r"^rule (\S+):", line)  # grouped jobs are indented
+        if m:
+            single[m.group(1)] = single.get(m.group(1), 0) + 1
+    return groups, single
+
+
+def test_slurm_profile_dry_run_groups_short_jobs(tmp_path):
+    write_yaml(tmp_path / "small.yaml", SMALL)
+    proc = run_snakemake(
+        tmp_path, "--workflow-profile", PROFILE, "-n", "--configfile", DEMO, "small.yaml"
+    )
+    out = proc.stdout + proc.stderr
+    assert "profiles/slurm" in out
+    groups, single = _plan(out)
+    # one submission for synthesize + 3 fetch_subject + 3 preprocess, one for the tail
+    assert groups == {"subjects": 1, "collect": 1}, groups
+    grouped = {"synthesize", "fetch_subject", "preprocess", "gather_scores", "provenance"}
+    assert not (grouped | {"paper_report", "audit"}) & set(single), single
+    assert single.get("train") == 14
+    assert "slurm_account=CHANGE_ME" in out  # the placeholder a lab edits
+
+
+@pytest.fixture(scope="module")
+def slurm(tmp_path_factory):
+    cluster = SlurmCluster(tmp_path_factory.mktemp("slurm-cluster"))
+    try:
+        cluster.start()
+    except SlurmUnavailable as err:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the Slurm test, but Slurm did not start: {err}", False)
+        pytest.skip(f"no local Slurm cluster: {err}")
+    yield cluster
+    cluster.stop()
+
+
+def _run_on_slurm(slurm: SlurmCluster, workdir: Path):
+    """What a lab types, plus the values of this test cluster: its account and partition,
+    small resources, its CPU count as the group cap; no accounting database, so job states
+    come from squeue; a short first status check; Slurm logs kept to look at."""
+    # fmt: off
+    args = [
+        "results/scores.csv",
+        "--workflow-profile", PROFILE,
+        "--configfile", DEMO, "small.yaml",
+        "--default-resources", "slurm_account=emgrepro", "slurm_partition=debug",
+        "runtime=10", "mem_mb=1000",
+        "--set-resources", "train:mem_mb=1000", "train:runtime=10",
+        "--cores", node_hardware()["CPUs"],
+        "--slurm-status-command", "squeue",
+        "--slurm-init-seconds-before-status-checks", "2",
+        "--slurm-keep-successful-logs",
+    ]
+    # fmt: on
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in slurm.env.items():
+            mp.setenv(key, value)
+        return run_snakemake(workdir, *args, timeout=1200)
+
+
+def test_demo_scores_on_slurm_equal_local_run(slurm, tmp_path):
+    on_slurm, local = tmp_path / "slurm", tmp_path / "local"
+    for d in (on_slurm, local):
+        d.mkdir()
+        write_yaml(d / "small.yaml", SMALL)
+    # The same target on this machine without Slurm runs meanwhile: the Slurm run mostly
+    # waits (for status checks), so this saves the test a minute or two.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        local_run = pool.submit(
+            run_snakemake, local, "results/scores.csv", "--cores", "1",
+            "--configfile", DEMO, "small.yaml", timeout=1200,
+        )  # fmt: skip
+        proc = _run_on_slurm(slurm, on_slurm)
+        local_run.result()
+
+    out = proc.stdout + proc.stderr
+    submitted = re.findall(r"has been submitted with SLURM jobid (\d+) \(log: (\S+)\)", out)
+    assert submitted, out[-5000:]
+    ids = [jobid for jobid, _ in submitted]
+    logs = [Path(log) for _, log in submitted]
+    kinds = [log.relative_to(on_slurm / ".snakemake" / "slurm_logs").parts[0] for log in logs]
+    n_scores = len(list((on_slurm / "results" / "scores").rglob("*.csv")))
+    assert n_scores == 14
+    # every training job went as its own Slurm job, the short jobs as two group jobs
+    # (whose logs are in group_<group>_<its rules>/)
+    assert kinds.count("rule_train") == n_scores, kinds
+    groups = sorted(k.split("_")[1] for k in kinds if k.startswith("group_"))
+    assert groups == ["collect", "subjects"], kinds
+    assert len(kinds) == n_scores + 2, kinds
+
+    # Slurm knows every one of them: finished, in our working directory, partition, account
+    states = dict(
+        line.split("|")[:2]
+        for line in slurm.run("squeue", "--states=all", "-h", "-o", "%i|%T").splitlines()
+    )
+    assert all(states.get(jobid) == "COMPLETED" for jobid in ids), (ids, states)
+    for jobid in (ids[0], ids[-1]):
+        info = slurm.run("scontrol", "show", "job", jobid)
+        assert "JobState=COMPLETED" in info
+        assert f"WorkDir={on_slurm}" in info and "Partition=debug" in info
+        assert "Account=emgrepro" in info
+    for log in logs:  # each job's Slurm log, named by its Slurm job id
+        assert log.is_file() and log.stem in ids, log
+    snakemake_log = max((on_slurm / ".snakemake" / "log").glob("*.snakemake.log"))
+    assert all(f"SLURM jobid {jobid}" in snakemake_log.read_text() for jobid in ids)
+
+    slurm_scores = (on_slurm / "results" / "scores.csv").read_bytes()
+    assert slurm_scores == (local / "results" / "scores.csv").read_bytes()
+    assert slurm_scores.count(b"\n") > n_scores
