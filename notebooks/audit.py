@@ -20,11 +20,13 @@ published_csv = "config/published.csv"
 provenance_json = "results/provenance.json"
 audit_csv = "results/audit.csv"
 figures_dir = "results/figures/audit"
-abs_tolerance_percent = 5.0
-sd_multiplier = 2.0
-synthetic_datasets = []
+audit_settings = {
+    "abs_tolerance_percent": 5.0,
+    "sd_multiplier": 2.0,
+    "groups": {},
+    "synthetic_datasets": [],
+}
 run_papers = []
-groups = {}
 
 # %%
 import json
@@ -43,14 +45,10 @@ from emgrepro.io import write_csv
 
 scores = pd.read_csv(scores_csv)
 published = pd.read_csv(published_csv)
-table = audit(
-    published,
-    scores,
-    synthetic_datasets=synthetic_datasets,
-    abs_tolerance_percent=abs_tolerance_percent,
-    sd_multiplier=sd_multiplier,
-    groups=groups,
-)
+table = audit(published, scores, **audit_settings)
+abs_tolerance_percent = audit_settings["abs_tolerance_percent"]
+sd_multiplier = audit_settings["sd_multiplier"]
+synthetic_datasets = audit_settings["synthetic_datasets"]
 write_csv(table, audit_csv)
 Path(figures_dir).mkdir(parents=True, exist_ok=True)
 

@@ -148,7 +148,8 @@ def direct_stats(table: WindowTable, rows: np.ndarray) -> tuple[np.ndarray, np.n
 
 def test_table_meta(table):
     meta = table.meta
-    assert list(meta.columns) == ["subject", "repetition", "label", "local", "start"]
+    assert list(meta.columns) == ["subject", "repetition", "label", "local", "start", "label_index"]
+    assert (meta["label_index"] == table.y).all()
     assert sorted(meta["subject"].unique()) == SUBJECTS
     assert set(meta["repetition"]) == {0, *REPS}
     assert set(meta["label"]) == set(CLASSES)
@@ -208,8 +209,8 @@ def test_within_subject_through_load_table(tmp_path):
         "protocol_params": PARAMS,
         "classes": CLASSES,
     }
-    one, needed = load_table(spec, root)
-    assert needed == [3] and list(one.subjects) == [3]
+    one = load_table(spec, root)
+    assert list(one.subjects) == [3]
     sp = split("within_subject", one, "3")
     assert (one.meta["subject"].iloc[np.concatenate([sp.train, sp.test])] == 3).all()
     assert_no_test_leak(one, sp)

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from conftest import KHUSHABA_DEV_ZIP, REPO, need_shared, run_snakemake, write_yaml
+from emgrepro import config as cfg
 from emgrepro.evaluation.audit import AUDIT_COLUMNS
 from emgrepro.evaluation.metrics import SCORE_COLUMNS
 
@@ -21,9 +22,11 @@ def test_dry_run_of_full_config(tmp_path):
     proc = run_snakemake(tmp_path, "-n", "--cores", "all")
     out = proc.stdout + proc.stderr
     assert "download" in out and "fetch_subject" in out and "train" in out
-    # 8 Khushaba subjects: within + loso per subject, one pooled multi-subject job, 2 class sets
     counts = dict(line.split()[:2] for line in out.splitlines() if line.split()[:1] == ["train"])
-    assert counts.get("train") == str(2 * (8 + 8 + 1))
+    expected = cfg.jobs(cfg.load([REPO / "config" / "config.yaml"]))
+    assert counts.get("train") == str(len(expected))
+    # every one of the 8 Khushaba subjects is fetched and preprocessed once
+    assert any(line.split()[:2] == ["fetch_subject", "8"] for line in out.splitlines())
 
 
 def test_schema_error_stops_snakemake(tmp_path):

@@ -63,13 +63,20 @@ def cmd_preprocess(a: argparse.Namespace) -> None:
 def cmd_train(a: argparse.Namespace) -> None:
     from emgrepro.evaluation.run import run_job
 
-    info = run_job(a.spec, Path(a.windows_root), Path(a.scores), Path(a.predictions))
+    info = run_job(
+        a.spec,
+        Path(a.windows_root),
+        Path(a.scores),
+        Path(a.predictions),
+        model_out=Path(a.model_out) if a.model_out else None,
+        parent_model=Path(a.parent_model) if a.parent_model else None,
+    )
     log.info("job done: %s", json.dumps({k: info[k] for k in ("n_train", "n_val", "n_test")}))
 
 
 def cmd_job(a: argparse.Namespace) -> None:
     """Rerun one training job by hand from the same config files Snakemake used."""
-    from emgrepro.config import find_job, load
+    from emgrepro.config import find_job, load, parent_model_path
     from emgrepro.evaluation.run import run_job
 
     config = load([CONFIG_DIR / "config.yaml", *a.configfile])
@@ -82,6 +89,8 @@ def cmd_job(a: argparse.Namespace) -> None:
         Path("results/windows") / job.preprocessing,
         Path(stem + ".csv"),
         Path(stem + ".npz"),
+        model_out=Path(stem + ".pt"),
+        parent_model=parent_model_path(job),
     )
     print(Path(stem + ".csv").read_text())
     log.info("fit took %.2f s", info["fit_seconds"])
@@ -143,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--windows-root", required=True)
     s.add_argument("--scores", required=True)
     s.add_argument("--predictions", required=True)
+    s.add_argument("--model-out", help="where to save the trained model")
+    s.add_argument("--parent-model", help="model this job starts from (few-shot, incremental)")
     s.set_defaults(func=cmd_train)
 
     s = sub.add_parser("job", help="rerun one training job from config files")

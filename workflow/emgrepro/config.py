@@ -204,6 +204,7 @@ def jobs(config: dict) -> list[JobSpec]:
         for proto, pparams in exp["protocols"].items():
             protocol = PROTOCOLS.get(proto)
             for fold in protocol.folds(subjects, pparams):
+                parent = _parent(config, name, protocol, str(fold), pparams)
                 for model, mparams in exp["models"].items():
                     for seed in exp["seeds"]:
                         out.append(
@@ -224,9 +225,38 @@ def jobs(config: dict) -> list[JobSpec]:
                                 device=config["device"],
                                 threads=config["threads_per_job"],
                                 data="synthetic" if is_synthetic(config, dataset) else "real",
+                                extra={"parent": parent} if parent else {},
                             )
                         )
     return out
+
+
+def _parent(config: dict, experiment: str, protocol, fold: str, params: dict) -> dict | None:
+    """The job a protocol starts from (same model and seed), with its classes."""
+    parent = protocol.parent(fold, params)
+    if parent is None:
+        return None
+    base = parent.get("experiment") or experiment
+    where = f"experiments/{experiment}/protocols/{protocol.name}"
+    if base not in config["experiments"]:
+        raise ConfigError(f"{where}: base experiment '{base}' is not defined")
+    if parent["protocol"] not in config["experiments"][base]["protocols"]:
+        raise ConfigError(
+            f"{where}: starts from protocol '{parent['protocol']}' of '{base}', "
+            "which that experiment does not run"
+        )
+    return {**parent, "experiment": base, "classes": list(config["experiments"][base]["classes"])}
+
+
+def parent_model_path(job: JobSpec) -> str | None:
+    parent = job.extra.get("parent")
+    if not parent:
+        return None
+    return model_path(parent["experiment"], parent["protocol"], job.model, parent["fold"], job.seed)
+
+
+def model_path(experiment: str, protocol: str, model: str, fold: str, seed: int) -> str:
+    return f"results/models/{experiment}/{protocol}/{model}/fold-{fold}_seed-{seed}.pt"
 
 
 def find_job(config: dict, experiment: str, protocol: str, model: str, fold: str, seed: int):

@@ -1,6 +1,7 @@
 # Imports, config validation and the helpers every rule file uses.
 import json
 import shlex
+import shutil
 from pathlib import Path
 
 from snakemake.utils import min_version
@@ -29,7 +30,7 @@ wildcard_constraints:
     experiment="[A-Za-z0-9_]+",
     protocol="[a-z_]+",
     model="[a-z0-9_]+",
-    fold="[A-Za-z0-9]+",
+    fold="[A-Za-z0-9-]+",
     paper="[a-z0-9_]+",
 
 
@@ -64,16 +65,44 @@ def get_job_windows(wildcards):
     return [f"results/windows/{job.preprocessing}/sub-{s}/windows.npz" for s in needed]
 
 
+def get_job_inputs(wildcards):
+    """The windows a job reads and, for adapted models, the model it starts from."""
+    inputs = {"windows": get_job_windows(wildcards)}
+    parent = emgconfig.parent_model_path(get_job(wildcards))
+    if parent:
+        inputs["parent"] = parent
+    return inputs
+
+
+def has_gpu():
+    """Whether training jobs get a GPU: ``device: cuda``, or ``auto`` on a host with one."""
+    if config["device"] == "auto":
+        return shutil.which("nvidia-smi") is not None
+    return config["device"] == "cuda"
+
+
 def get_job_gpus(wildcards):
     from emgrepro.models import MODELS
 
-    return int(getattr(MODELS.get(wildcards.model), "uses_gpu", False))
+    return int(has_gpu() and getattr(MODELS.get(wildcards.model), "uses_gpu", False))
 
 
 def get_score_files():
     return [
         f"results/scores/{e}/{p}/{m}/fold-{f}_seed-{s}.csv" for (e, p, m, f, s) in sorted(JOBS)
     ]
+
+
+def get_audit_settings():
+    """Tolerance rule, subject groups and which datasets were synthetic, for the reports."""
+    return {
+        "abs_tolerance_percent": config["audit"]["abs_tolerance_percent"],
+        "sd_multiplier": config["audit"]["sd_multiplier"],
+        "groups": config["audit"]["groups"],
+        "synthetic_datasets": [
+            d for d in emgconfig.used_datasets(config) if emgconfig.is_synthetic(config, d)
+        ],
+    }
 
 
 def get_final_output():

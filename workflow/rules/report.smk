@@ -28,6 +28,12 @@ rule paper_report:
                 "figures_dir": output.figures,
                 "paper": wc.paper,
                 "results_dir": "results",
+                "experiments": {
+                    name: {**exp, "preprocessing_settings": config["preprocessing"][exp["preprocessing"]]}
+                    for name, exp in emgconfig.selected_experiments(config).items()
+                    if exp["paper"] == wc.paper
+                },
+                "audit_settings": get_audit_settings(),
             }
         ),
     shell:
@@ -64,13 +70,8 @@ rule audit:
                 "provenance_json": input.provenance,
                 "audit_csv": output.audit,
                 "figures_dir": output.figures,
-                "abs_tolerance_percent": config["audit"]["abs_tolerance_percent"],
-                "sd_multiplier": config["audit"]["sd_multiplier"],
-                "synthetic_datasets": [
-                    d for d in emgconfig.used_datasets(config) if emgconfig.is_synthetic(config, d)
-                ],
+                "audit_settings": get_audit_settings(),
                 "run_papers": PAPERS,
-                "groups": config["audit"]["groups"],
             }
         ),
     shell:

@@ -3,11 +3,12 @@
 
 rule train:
     input:
-        windows=get_job_windows,
+        unpack(get_job_inputs),
     output:
         scores="results/scores/{experiment}/{protocol}/{model}/fold-{fold}_seed-{seed}.csv",
         predictions="results/scores/{experiment}/{protocol}/{model}/fold-{fold}_seed-{seed}.npz",
         info="results/scores/{experiment}/{protocol}/{model}/fold-{fold}_seed-{seed}.json",
+        model="results/models/{experiment}/{protocol}/{model}/fold-{fold}_seed-{seed}.pt",
     log:
         "logs/train/{experiment}/{protocol}/{model}/fold-{fold}_seed-{seed}.log",
     conda:
@@ -15,9 +16,11 @@ rule train:
     params:
         spec=lambda wc: quoted_json(get_job(wc).to_dict()),
         windows_root=lambda wc: f"results/windows/{get_job(wc).preprocessing}",
+        parent=lambda wc, input: f"--parent-model {input.parent}" if "parent" in input.keys() else "",
     threads: config["threads_per_job"]
     resources:
         gpu=get_job_gpus,
     shell:
         "python -m emgrepro train --spec {params.spec} --windows-root {params.windows_root}"
-        " --scores {output.scores} --predictions {output.predictions} > {log} 2>&1"
+        " --scores {output.scores} --predictions {output.predictions} --model-out {output.model}"
+        " {params.parent} > {log} 2>&1"

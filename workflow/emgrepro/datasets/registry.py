@@ -76,8 +76,7 @@ def get_dataset(ds_id: str, path: Path = DATASETS_YAML) -> DatasetInfo:
     datasets = all_datasets(path)
     if ds_id not in datasets:
         raise ConfigError(
-            f"unknown dataset '{ds_id}'; registered datasets are {sorted(datasets)} "
-            f"(see {path})"
+            f"unknown dataset '{ds_id}'; registered datasets are {sorted(datasets)} (see {path})"
         )
     return datasets[ds_id]
 

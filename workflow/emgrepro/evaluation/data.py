@@ -46,6 +46,7 @@ class WindowTable:
             )
         self.meta = pd.concat(parts, ignore_index=True)
         self.y = self.meta["label"].map(lookup).to_numpy(np.int64)
+        self.meta["label_index"] = self.y
 
     def __len__(self) -> int:
         return len(self.meta)

@@ -20,6 +20,7 @@ SCORE_COLUMNS = [
     "model",
     "subject",
     "fold",
+    "condition",
     "seed",
     "n_classes",
     "data",
@@ -43,12 +44,39 @@ def score_rows(
     return pd.DataFrame(rows, columns=SCORE_COLUMNS)
 
 
+def f1_rows(
+    metric: str, y_true: np.ndarray, y_pred: np.ndarray, subject: np.ndarray, ids: dict
+) -> pd.DataFrame:
+    """Macro F1 per subject under another metric name (e.g. before adaptation)."""
+    rows = [
+        {
+            **ids,
+            "subject": int(s),
+            "metric": metric,
+            "value": float(METRICS["f1_macro"](y_true[subject == s], y_pred[subject == s])),
+        }
+        for s in np.unique(subject)
+    ]
+    return pd.DataFrame(rows, columns=SCORE_COLUMNS)
+
+
 def gather(paths: list[str]) -> pd.DataFrame:
     """Concatenate per-job score files into one table in a deterministic order."""
     frames = [pd.read_csv(p) for p in paths]
     if not frames:
         return pd.DataFrame(columns=SCORE_COLUMNS)
     df = pd.concat(frames, ignore_index=True)[SCORE_COLUMNS]
-    keys = ["paper", "experiment", "protocol", "model", "fold", "seed", "subject", "metric"]
+    keys = [
+        "paper",
+        "experiment",
+        "protocol",
+        "model",
+        "fold",
+        "condition",
+        "seed",
+        "subject",
+        "metric",
+    ]
     df["fold"] = df["fold"].astype(str)
+    df["condition"] = df["condition"].fillna("").astype(str)
     return df.sort_values(keys, kind="mergesort").reset_index(drop=True)

@@ -1,4 +1,4 @@
-"""One job: load windows, split by protocol, fit a model, score the test subjects."""
+"""One job: load windows, split by protocol, fit (or adapt) a model, score the test subjects."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from emgrepro.errors import EmgreproError
 from emgrepro.evaluation.data import WindowTable
-from emgrepro.evaluation.metrics import score_rows
+from emgrepro.evaluation.metrics import f1_rows, score_rows
 from emgrepro.io import atomic_path, write_csv, write_text
 from emgrepro.models import build_model
 from emgrepro.preprocess.windows import SubjectWindows
@@ -25,30 +26,50 @@ def seed_everything(seed: int, threads: int = 1) -> None:
     """Seed every generator a job may touch; deterministic algorithms on the CPU."""
     random.seed(seed)
     np.random.seed(seed % 2**32)
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is a dependency
-        return
+    import torch
+
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-def load_table(spec: dict, windows_root: Path) -> tuple[WindowTable, list[int]]:
+def load_table(spec: dict, windows_root: Path) -> WindowTable:
     protocol = PROTOCOLS.get(spec["protocol"])
     needed = protocol.subjects_needed(spec["fold"], spec["subjects"], spec["protocol_params"])
-    subjects = [SubjectWindows.load(windows_root / f"sub-{s}") for s in needed]
-    return WindowTable(subjects, spec["classes"]), needed
+    subjects = [SubjectWindows.load(Path(windows_root) / f"sub-{s}") for s in needed]
+    return WindowTable(subjects, spec["classes"])
 
 
-def run_job(spec: dict, windows_root: Path, scores_out: Path, predictions_out: Path) -> dict:
-    """Run one (experiment, protocol, model, fold, seed) job and write its outputs."""
+def run_job(
+    spec: dict,
+    windows_root: Path,
+    scores_out: Path,
+    predictions_out: Path,
+    model_out: Path | None = None,
+    parent_model: Path | None = None,
+) -> dict:
+    """Run one (experiment, protocol, model, fold, seed) job and write its outputs.
+
+    A job whose protocol starts from another job's model (few-shot, incremental) loads
+    ``parent_model`` first and also scores that model on the same test windows of the
+    parent's classes (``f1_macro_base_model``) beside the adapted one
+    (``f1_macro_base_classes``): the gain of adaptation, or the forgetting of extension.
+    """
     seed_everything(spec["seed"], spec.get("threads", 1))
-    table, _ = load_table(spec, Path(windows_root))
+    table = load_table(spec, windows_root)
     protocol = PROTOCOLS.get(spec["protocol"])
-    split = protocol.split(
-        table.meta, spec["fold"], spec["subjects"], spec["protocol_params"], spec["seed"]
-    )
+    parent = spec.get("extra", {}).get("parent")
+    params = dict(spec["protocol_params"])
+    n_base = None
+    if parent:
+        n_base = len(parent["classes"])
+        if list(spec["classes"][:n_base]) != list(parent["classes"]):
+            raise EmgreproError(
+                f"{spec['experiment']}: its classes {spec['classes']} must start with the "
+                f"classes {parent['classes']} of the model it starts from"
+            )
+        params["n_base_classes"] = n_base
+    split = protocol.split(table.meta, spec["fold"], spec["subjects"], params, spec["seed"])
     where = f"{spec['experiment']}/{spec['protocol']}/fold-{spec['fold']}"
     if split.train.size == 0 or split.test.size == 0:
         raise EmgreproError(
@@ -58,7 +79,7 @@ def run_job(spec: dict, windows_root: Path, scores_out: Path, predictions_out: P
     model = build_model(
         spec["model"],
         n_chans=table.n_chans,
-        n_outputs=len(spec["classes"]),
+        n_outputs=n_base or len(spec["classes"]),
         n_times=table.n_times,
         fs=table.fs,
         training=spec["training"],
@@ -68,17 +89,44 @@ def run_job(spec: dict, windows_root: Path, scores_out: Path, predictions_out: P
     )
     train, test = table.subset(split.train), table.subset(split.test)
     val = table.subset(split.val) if split.val.size else None
+    ids = {
+        k: spec[k] for k in ("paper", "experiment", "dataset", "protocol", "model", "fold", "seed")
+    }
+    ids.update(
+        condition=split.info.get("condition", ""),
+        n_classes=len(spec["classes"]),
+        data=spec.get("data", "real"),
+    )
+    base_rows = None
+    frames = []
+    if parent:
+        if parent_model is None:
+            raise EmgreproError(f"{where}: needs the model of {parent} (--parent-model)")
+        model.load(Path(parent_model))
+        base_rows = split.test[table.y[split.test] < n_base]
+        base = table.subset(base_rows)
+        frames.append(
+            f1_rows("f1_macro_base_model", base.y, model.predict(base), base.subject, ids)
+        )
     t0 = time.perf_counter()
-    fit_info = model.fit(train, val) or {}
+    fit_info = protocol.train(model, train, val, params, n_base) or {}
     fit_seconds = time.perf_counter() - t0
     t0 = time.perf_counter()
     y_pred = np.asarray(model.predict(test))
     predict_seconds = time.perf_counter() - t0
-    ids = {
-        k: spec[k] for k in ("paper", "experiment", "dataset", "protocol", "model", "fold", "seed")
-    }
-    ids.update(n_classes=len(spec["classes"]), data=spec.get("data", "real"))
-    write_csv(score_rows(test.y, y_pred, test.subject, ids), scores_out)
+    frames.insert(0, score_rows(test.y, y_pred, test.subject, ids))
+    if base_rows is not None:
+        in_base = table.y[split.test] < n_base
+        frames.append(
+            f1_rows(
+                "f1_macro_base_classes",
+                test.y[in_base],
+                y_pred[in_base],
+                test.subject[in_base],
+                ids,
+            )
+        )
+    write_csv(pd.concat(frames, ignore_index=True), scores_out)
     with atomic_path(predictions_out) as tmp:
         with open(tmp, "wb") as fh:
             np.savez_compressed(
@@ -88,6 +136,9 @@ def run_job(spec: dict, windows_root: Path, scores_out: Path, predictions_out: P
                 subject=test.subject,
                 classes=np.asarray(spec["classes"]),
             )
+    if model_out is not None:
+        with atomic_path(model_out) as tmp:
+            model.save(tmp)
     info = {
         "job": spec,
         "n_train": int(split.train.size),
@@ -95,6 +146,7 @@ def run_job(spec: dict, windows_root: Path, scores_out: Path, predictions_out: P
         "n_test": int(split.test.size),
         "split": split.info,
         "fit": fit_info,
+        "history": getattr(model, "history", []),
         "fit_seconds": fit_seconds,
         "predict_seconds": predict_seconds,
     }

@@ -6,6 +6,8 @@ Englehart & Hudgins, IEEE TBME 2003 (MAV, WL, ZC, SSC with LDA; RMS added).
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.pipeline import make_pipeline
@@ -58,3 +60,12 @@ class TDLDA:
 
     def predict(self, data: Subset) -> np.ndarray:
         return self.pipeline.predict(subset_features(data, self._abs_threshold))
+
+    def save(self, path) -> None:
+        with open(path, "wb") as fh:
+            pickle.dump({"pipeline": self.pipeline, "threshold": self._abs_threshold}, fh)
+
+    def load(self, path) -> None:
+        with open(path, "rb") as fh:
+            state = pickle.load(fh)
+        self.pipeline, self._abs_threshold = state["pipeline"], state["threshold"]

@@ -39,6 +39,15 @@ class Protocol:
     ) -> Split:
         raise NotImplementedError
 
+    def parent(self, fold: str, params: dict) -> dict | None:
+        """The job whose trained model this one starts from, if any:
+        ``{"experiment": name or None (same), "protocol": ..., "fold": ...}``."""
+        return None
+
+    def train(self, model, train, val, params: dict, n_base: int | None) -> dict:
+        """Fit ``model``; protocols that start from a parent adapt it instead."""
+        return model.fit(train, val)
+
 
 def repetitions(params: dict, key: str, where: str) -> list[int]:
     value = params.get(key)

@@ -1,0 +1,219 @@
+"""The CSAE and its training mechanics: shapes, sparsity term, fine-tuning, extension."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from emgrepro.evaluation.cost import count_macs, count_parameters, inference_cost
+from emgrepro.evaluation.data import WindowTable
+from emgrepro.models import MODELS, build_model
+from emgrepro.models.csae import CSAENet
+from emgrepro.preprocess.windows import SubjectWindows
+from emgrepro.protocols import PROTOCOLS
+
+
+@pytest.mark.parametrize("n_times", [1000, 999, 600, 257])
+def test_decoder_mirrors_input_length(n_times):
+    net = CSAENet(2, 6, n_times)
+    out = net(torch.randn(3, 2, n_times))
+    assert out["recon"].shape == (3, 2, n_times)
+    assert out["logits"].shape == (3, 6)
+    assert (out["latent"] >= 0).all(), "ReLU bottleneck: a non-negative sparse code"
+    net.eval()
+    assert torch.allclose(
+        net.classify(torch.zeros(1, 2, n_times)), net(torch.zeros(1, 2, n_times))["logits"]
+    )
+
+
+def test_models_follow_the_constructor_convention():
+    for name in MODELS.names():
+        est = build_model(name, n_chans=2, n_outputs=4, n_times=200)
+        assert (est.n_chans, est.n_outputs, est.n_times) == (2, 4, 200)
+
+
+def _table(tmp_path, n_subjects=2, n_classes=3, reps=6, length=200, seed=0):
+    """Tiny learnable windows: class sets the frequency, subject the gain."""
+    rng = np.random.default_rng(seed)
+    subjects = []
+    for s in range(1, n_subjects + 1):
+        pieces, labels, rep = [], [], []
+        for r in range(1, reps + 1):
+            for c in range(1, n_classes + 1):
+                t = np.arange(1000)
+                x = np.stack([np.sin(2 * np.pi * (0.02 + 0.03 * c) * t + ch) for ch in range(2)], 1)
+                pieces.append(x * (1 + 0.3 * s) + 0.1 * rng.standard_normal(x.shape))
+                labels += [c] * 1000
+                rep += [r] * 1000
+        sig = np.concatenate(pieces).astype(np.float32)
+        labels, rep = np.array(labels, np.int16), np.array(rep, np.int16)
+        folder = tmp_path / f"sub-{s}"
+        folder.mkdir()
+        np.save(folder / "signal.npy", sig)
+        starts = np.array(
+            [
+                b
+                for b in range(0, len(sig) - length, 100)
+                if labels[b] == labels[b + length - 1] and rep[b] == rep[b + length - 1]
+            ]
+        )
+        import json
+
+        meta = {
+            "subject": s,
+            "fs": 1000.0,
+            "length": length,
+            "channel_names": ["a", "b"],
+            "signal": "signal.npy",
+        }
+        np.savez(
+            folder / "windows.npz",
+            starts=starts,
+            labels=labels[starts],
+            repetition=rep[starts],
+            sample_labels=labels,
+            sample_repetition=rep,
+            segments=np.array([0]),
+            meta=np.array(json.dumps(meta)),
+        )
+        subjects.append(SubjectWindows.load(folder))
+    return subjects
+
+
+TRAINING = {"max_epochs": 8, "patience": 3, "batch_size": 32, "lr": 3e-3}
+
+
+def test_csae_learns_and_reconstruction_improves(tmp_path):
+    subs = _table(tmp_path, n_subjects=1)
+    table = WindowTable(subs, [1, 2, 3])
+    split = PROTOCOLS.get("within_subject").split(
+        table.meta,
+        "1",
+        [1],
+        {"train_repetitions": [1, 2, 3, 4], "val_repetitions": [4], "test_repetitions": [5, 6]},
+        0,
+    )
+    est = build_model(
+        "csae", 2, 3, 200, training=TRAINING, seed=0, filters=[8, 8], latent_chans=4, hidden=16
+    )
+    info = est.fit(table.subset(split.train), table.subset(split.val))
+    assert info["epochs"] >= 1 and info["best_val_f1_macro"] is not None
+    acc = (est.predict(table.subset(split.test)) == table.y[split.test]).mean()
+    assert acc > 0.9
+    losses = [h["train_loss"] for h in est.history]
+    assert losses[-1] < losses[0]
+
+
+def test_fine_tune_changes_only_chosen_layers(tmp_path):
+    table = WindowTable(_table(tmp_path), [1, 2, 3])
+    est = build_model(
+        "cnn", 2, 3, 200, training=TRAINING, seed=0, filters=[8, 8], latent_chans=4, hidden=16
+    )
+    est.fit(table.subset(np.arange(len(table))))
+    before = {k: v.clone() for k, v in est.module.state_dict().items()}
+    est.fine_tune(
+        table.subset(np.arange(50)),
+        layers=["final_layer"],
+        epochs=2,
+        lr=1e-2,
+        adapt_batchnorm=False,
+    )
+    after = est.module.state_dict()
+    changed = {k for k in before if not torch.equal(before[k], after[k])}
+    assert changed == {"final_layer.weight", "final_layer.bias"}
+    assert all(p.requires_grad for p in est.module.parameters()), "unfrozen afterwards"
+
+
+def test_extend_keeps_old_classes_weights(tmp_path):
+    table6 = WindowTable(_table(tmp_path, n_classes=4), [1, 2])
+    est = build_model(
+        "csae", 2, 2, 200, training=TRAINING, seed=0, filters=[8, 8], latent_chans=4, hidden=16
+    )
+    est.fit(table6.subset(np.arange(len(table6))))
+    before = {k: v.clone() for k, v in est.module.state_dict().items()}
+    table = WindowTable(list(table6.subjects.values()), [1, 2, 3, 4])
+    new_rows = np.flatnonzero(table.y >= 2)
+    est.extend(table.subset(new_rows), 2, epochs=3, lr=1e-2)
+    after = est.module.state_dict()
+    assert after["final_layer.weight"].shape[0] == 4
+    assert torch.equal(after["final_layer.weight"][:2], before["final_layer.weight"])
+    assert torch.equal(after["final_layer.bias"][:2], before["final_layer.bias"])
+    for k in before:
+        if not k.startswith("final_layer"):
+            assert torch.equal(before[k], after[k]), f"{k} changed during extension"
+    assert not torch.equal(
+        after["final_layer.weight"][2:], torch.zeros_like(after["final_layer.weight"][2:])
+    )
+    pred = est.predict(table.subset(new_rows))
+    assert (pred >= 2).mean() > 0.5, "new classes are predicted after the extension"
+
+
+def test_checkpoint_round_trip(tmp_path):
+    table = WindowTable(_table(tmp_path, n_subjects=1), [1, 2, 3])
+    est = build_model(
+        "csae", 2, 3, 200, training=TRAINING, seed=0, filters=[8, 8], latent_chans=4, hidden=16
+    )
+    est.fit(table.subset(np.arange(len(table))))
+    est.save(tmp_path / "m.pt")
+    other = build_model(
+        "csae", 2, 3, 200, training=TRAINING, seed=1, filters=[8, 8], latent_chans=4, hidden=16
+    )
+    other.load(tmp_path / "m.pt")
+    sub = table.subset(np.arange(40))
+    assert np.array_equal(est.predict(sub), other.predict(sub))
+    np.testing.assert_array_equal(est.mean, other.mean)
+
+
+def test_few_shot_split_uses_only_the_new_subjects_first_k_trials():
+    meta = pd.DataFrame(
+        {
+            "subject": np.repeat([1, 2], 60),
+            "repetition": np.tile(np.repeat(np.arange(1, 7), 10), 2),
+            "label": 1,
+        }
+    )
+    proto = PROTOCOLS.get("few_shot_curve")
+    params = {"shots": [1, 3], "calibration_repetitions": [1, 2, 3, 4], "test_repetitions": [5, 6]}
+    assert proto.folds([1, 2], params) == ["1-k1", "1-k3", "2-k1", "2-k3"]
+    assert proto.parent("2-k3", params)["fold"] == "2"
+    split = proto.split(meta, "2-k3", [1, 2], params, 0)
+    assert set(meta.loc[split.train, "subject"]) == {2}
+    assert set(meta.loc[split.train, "repetition"]) == {1, 2, 3}
+    assert set(meta.loc[split.test, "repetition"]) == {5, 6}
+    assert split.info["condition"] == "k=3"
+
+
+def test_incremental_split_trains_on_new_classes_plus_rehearsal():
+    meta = pd.DataFrame(
+        {
+            "subject": 1,
+            "repetition": np.repeat(np.arange(1, 7), 100),
+            "label": np.tile(np.arange(1, 11), 60),
+        }
+    )
+    meta["label_index"] = meta["label"] - 1
+    params = {
+        "train_repetitions": [1, 2, 3, 4],
+        "test_repetitions": [5, 6],
+        "rehearsal": 0.25,
+        "n_base_classes": 6,
+    }
+    split = PROTOCOLS.get("incremental").split(meta, "pooled", [1], params, 0)
+    train = meta.loc[split.train]
+    old = train["label_index"] < 6
+    assert (~old).sum() == 4 * 40  # every new-class training window
+    assert old.sum() == round(0.25 * 6 * 40)
+    assert set(meta.loc[split.test, "repetition"]) == {5, 6}
+
+
+def test_inference_cost_counts():
+    est = build_model("csae", n_chans=2, n_outputs=6, n_times=1000)
+    cost = inference_cost(est, 2, 1000)
+    assert cost["parameters"] == count_parameters(est.module)
+    assert cost["inference_parameters"] < cost["parameters"]  # decoder not needed to classify
+    conv0 = est.module.encoder[0]
+    first = count_macs(lambda x: conv0(x), conv0, torch.randn(1, 2, 1000))
+    assert first == 500 * 16 * 2 * 9
+    assert cost["macs_per_window"] > first and cost["latency_ms"] > 0

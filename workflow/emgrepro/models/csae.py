@@ -1,0 +1,143 @@
+"""Convolutional sparse autoencoder with a classifier on its latent code.
+
+Hristov et al., "Leveraging Convolutional Sparse Autoencoders for Robust Movement
+Classification from Low-Density sEMG", Scientific Reports 2026 (arXiv 2601.23011).
+
+Published: raw input T x C (1000 x 2), strided 1-D convolutions as learned down-sampling,
+a symmetric decoder, an L1 penalty on the bottleneck activations, a classifier on the
+learned representation. Everything else (widths, kernels, strides, latent size, lambda,
+classifier, joint training) is our choice and a constructor argument set from the config.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from emgrepro.models import register_model
+from emgrepro.training import TorchEstimator
+
+
+def _conv_len(n: int, kernel: int, stride: int, pad: int) -> int:
+    return (n + 2 * pad - kernel) // stride + 1
+
+
+class CSAENet(nn.Module):
+    """Encoder (strided conv) -> sparse latent -> [decoder] and classifier."""
+
+    def __init__(
+        self,
+        n_chans: int,
+        n_outputs: int,
+        n_times: int,
+        filters: tuple[int, ...] = (16, 32, 32),
+        latent_chans: int = 16,
+        kernel: int = 9,
+        stride: int = 2,
+        pool_steps: int = 8,
+        hidden: int = 64,
+        dropout: float = 0.3,
+        decoder: bool = True,
+        log_pool: bool = False,
+    ) -> None:
+        super().__init__()
+        pad = kernel // 2
+        widths = [n_chans, *filters, latent_chans]
+        lengths = [n_times]
+        enc: list[nn.Module] = []
+        for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+            enc.append(nn.Conv1d(a, b, kernel, stride=stride, padding=pad))
+            lengths.append(_conv_len(lengths[-1], kernel, stride, pad))
+            last = i == len(widths) - 2
+            enc += [nn.ReLU()] if last else [nn.BatchNorm1d(b), nn.ELU()]
+        self.encoder = nn.Sequential(*enc)
+        self.latent_shape = (latent_chans, lengths[-1])
+        self.decoder = None
+        if decoder:
+            dec: list[nn.Module] = []
+            rev = list(reversed(widths))
+            for i, (a, b) in enumerate(zip(rev[:-1], rev[1:])):
+                n_in, n_out = lengths[-1 - i], lengths[-2 - i]
+                extra = n_out - ((n_in - 1) * stride - 2 * pad + kernel)
+                dec.append(
+                    nn.ConvTranspose1d(
+                        a, b, kernel, stride=stride, padding=pad, output_padding=extra
+                    )
+                )
+                if i < len(widths) - 2:
+                    dec += [nn.BatchNorm1d(b), nn.ELU()]
+            self.decoder = nn.Sequential(*dec)
+        self.pool = nn.AdaptiveAvgPool1d(pool_steps)
+        self.log_pool = log_pool
+        self.classifier = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(latent_chans * pool_steps, hidden),
+            nn.ELU(),
+            nn.Dropout(dropout),
+        )
+        self.final_layer = nn.Linear(hidden, n_outputs)
+
+    def features(self, z: torch.Tensor) -> torch.Tensor:
+        """Pooled latent activity; log-compressed like classical EMG amplitude features."""
+        pooled = self.pool(z)
+        return torch.log1p(pooled) if self.log_pool else pooled
+
+    def classify(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits only: the inference path, without the decoder."""
+        return self.final_layer(self.classifier(self.features(self.encoder(x))))
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        z = self.encoder(x)
+        out = {"latent": z, "logits": self.final_layer(self.classifier(self.features(z)))}
+        if self.decoder is not None:
+            out["recon"] = self.decoder(z)
+        return out
+
+
+@register_model("csae")
+class CSAE(TorchEstimator):
+    """Joint training: cross-entropy + ``recon_weight`` * MSE + ``l1`` * mean |latent|.
+
+    Joint rather than two-stage: the reconstruction and sparsity terms shape the code while
+    the classification term keeps it discriminative, in one run of epochs.
+    """
+
+    def __init__(
+        self,
+        n_chans: int,
+        n_outputs: int,
+        n_times: int,
+        filters: list[int] = (16, 32, 32),
+        latent_chans: int = 16,
+        kernel: int = 9,
+        stride: int = 2,
+        pool_steps: int = 8,
+        hidden: int = 64,
+        dropout: float = 0.3,
+        log_pool: bool = False,
+        l1: float = 1e-3,
+        recon_weight: float = 1.0,
+        **kwargs,
+    ) -> None:
+        self.arch = dict(
+            filters=tuple(filters),
+            latent_chans=latent_chans,
+            kernel=kernel,
+            stride=stride,
+            pool_steps=pool_steps,
+            hidden=hidden,
+            dropout=dropout,
+        )
+        self.l1, self.recon_weight = float(l1), float(recon_weight)
+        super().__init__(n_chans, n_outputs, n_times, **kwargs)
+
+    def build_module(self) -> nn.Module:
+        return CSAENet(self.n_chans, self.n_outputs, self.n_times, decoder=True, **self.arch)
+
+    def loss(self, out: dict, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        loss = nn.functional.cross_entropy(out["logits"], y)
+        if self.recon_weight:
+            loss = loss + self.recon_weight * nn.functional.mse_loss(out["recon"], x)
+        if self.l1:
+            loss = loss + self.l1 * out["latent"].abs().mean()
+        return loss

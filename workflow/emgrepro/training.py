@@ -1,0 +1,263 @@
+"""Gradient training shared by every PyTorch model: standardisation fitted on the
+training split, seeded shuffling, early stopping on validation macro F1, checkpoints,
+fine-tuning of chosen layers, and extension of the output layer to new classes."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.metrics import f1_score
+from torch import nn
+
+from emgrepro.evaluation.data import Subset
+
+log = logging.getLogger(__name__)
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+class TorchEstimator:
+    """Base of the PyTorch models: subclasses build ``self.module`` and may add loss terms.
+
+    ``training`` keys: ``max_epochs``, ``patience``, ``batch_size``, ``lr``,
+    ``weight_decay`` (see config/schema.yaml).
+    """
+
+    uses_gpu = True
+
+    def __init__(
+        self,
+        n_chans: int,
+        n_outputs: int,
+        n_times: int,
+        *,
+        training: dict | None = None,
+        device: str = "auto",
+        seed: int = 0,
+        fs: float | None = None,
+        **_: object,
+    ) -> None:
+        self.n_chans, self.n_outputs, self.n_times = n_chans, n_outputs, n_times
+        self.training = {
+            "max_epochs": 30,
+            "patience": 5,
+            "batch_size": 256,
+            "lr": 1e-3,
+            "weight_decay": 0.0,
+            "augment_gain": 0.0,
+            **(training or {}),
+        }
+        self.device = resolve_device(device)
+        self.seed = int(seed)
+        self.fs = fs
+        self.mean = np.zeros(n_chans, dtype=np.float32)
+        self.sd = np.ones(n_chans, dtype=np.float32)
+        self.module: nn.Module = self.build_module()
+        self.module.to(self.device)
+        self.history: list[dict] = []
+        self.freeze_batchnorm = False  # keep running statistics fixed (fine-tuning)
+
+    # -- to be provided by subclasses -------------------------------------------------
+    def build_module(self) -> nn.Module:
+        raise NotImplementedError
+
+    def loss(self, out: dict, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Classification loss; subclasses add their own terms."""
+        return nn.functional.cross_entropy(out["logits"], y)
+
+    # -- training ---------------------------------------------------------------------
+    def _tensor(self, x: np.ndarray) -> torch.Tensor:
+        x = (x - self.mean[None, :, None]) / self.sd[None, :, None]
+        return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device)
+
+    def _epochs(
+        self,
+        train: Subset,
+        val: Subset | None,
+        params: list[nn.Parameter],
+        max_epochs: int,
+        lr: float,
+        weight_decay: float,
+        patience: int | None,
+        tag: str,
+    ) -> dict:
+        opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+        rng = np.random.default_rng(self.seed)
+        best_state, best_score, best_epoch, bad = None, -np.inf, 0, 0
+        amp = self.device.type == "cuda"
+        for epoch in range(1, max_epochs + 1):
+            self.module.train()
+            if self.freeze_batchnorm:
+                for m in self.module.modules():
+                    if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                        m.eval()
+            total, count = 0.0, 0
+            gain = float(self.training["augment_gain"])
+            for xb, yb in train.batches(int(self.training["batch_size"]), rng):
+                x = self._tensor(xb)
+                if gain:  # per-window, per-channel amplitude jitter: force varies by trial
+                    scale = rng.uniform(1 - gain, 1 + gain, size=(len(yb), x.shape[1], 1))
+                    x = x * torch.from_numpy(scale.astype(np.float32)).to(self.device)
+                y = torch.from_numpy(yb).to(self.device)
+                opt.zero_grad(set_to_none=True)
+                with torch.autocast(self.device.type, enabled=amp):
+                    loss = self.loss(self.module(x), x, y)
+                loss.backward()
+                opt.step()
+                total += float(loss.detach()) * len(yb)
+                count += len(yb)
+            record = {"stage": tag, "epoch": epoch, "train_loss": total / max(count, 1)}
+            if val is not None and len(val) and patience:
+                score = f1_score(val.y, self.predict(val), average="macro", zero_division=0)
+                record["val_f1_macro"] = float(score)
+                if score > best_score:
+                    best_score, best_epoch, bad = score, epoch, 0
+                    best_state = copy.deepcopy(self.module.state_dict())
+                else:
+                    bad += 1
+            self.history.append(record)
+            log.info("%s", record)
+            if val is not None and patience and bad >= patience:
+                break
+        if best_state is not None:
+            self.module.load_state_dict(best_state)
+        return {
+            "epochs": len([h for h in self.history if h["stage"] == tag]),
+            "best_epoch": best_epoch or None,
+            "best_val_f1_macro": (float(best_score) if best_state is not None else None),
+        }
+
+    def fit(self, train: Subset, val: Subset | None = None) -> dict:
+        """Train from scratch; standardisation statistics come from ``train`` only."""
+        self.mean, self.sd = train.channel_stats()
+        t = self.training
+        return self._epochs(
+            train,
+            val,
+            list(self.module.parameters()),
+            int(t["max_epochs"]),
+            float(t["lr"]),
+            float(t["weight_decay"]),
+            int(t["patience"]),
+            "fit",
+        )
+
+    def trainable(self, prefixes: list[str]) -> list[nn.Parameter]:
+        """Parameters whose names start with one of ``prefixes``; all others frozen."""
+        chosen = []
+        for name, p in self.module.named_parameters():
+            p.requires_grad = any(name.startswith(pre) for pre in prefixes)
+            if p.requires_grad:
+                chosen.append(p)
+        if not chosen:
+            names = sorted({n.split(".")[0] for n, _ in self.module.named_parameters()})
+            raise ValueError(f"no parameter starts with {prefixes}; layers are {names}")
+        return chosen
+
+    def fine_tune(
+        self,
+        train: Subset,
+        *,
+        layers: list[str],
+        epochs: int,
+        lr: float,
+        restandardise: bool = False,
+        adapt_batchnorm: bool = False,
+        weight_decay: float = 0.0,
+    ) -> dict:
+        """Adapt a trained model on a little data, updating only ``layers``.
+
+        ``restandardise`` refits the channel statistics on the adaptation data (the new
+        subject's own calibration trials); ``adapt_batchnorm`` lets batch-norm running
+        statistics follow them.
+        """
+        if restandardise:
+            self.mean, self.sd = train.channel_stats()
+        params = self.trainable(layers)
+        self.freeze_batchnorm = not adapt_batchnorm
+        try:
+            return self._epochs(train, None, params, epochs, lr, weight_decay, None, "fine_tune")
+        finally:
+            self.freeze_batchnorm = False
+            for p in self.module.parameters():
+                p.requires_grad = True
+
+    def extend(self, train: Subset, n_new: int, *, epochs: int, lr: float) -> dict:
+        """Add ``n_new`` output classes and train only their output weights.
+
+        The old classes' weights, every other layer and the batch-norm statistics stay
+        exactly as they were: the model is extended, never retrained.
+        """
+        old = self.module.final_layer
+        n_old = old.out_features
+        new = nn.Linear(old.in_features, n_old + n_new).to(self.device)
+        with torch.no_grad():
+            new.weight[:n_old] = old.weight
+            new.bias[:n_old] = old.bias
+        self.module.final_layer = new
+        self.n_outputs = n_old + n_new
+        keep = torch.zeros(n_old + n_new, device=self.device)
+        keep[n_old:] = 1.0
+        hooks = [
+            new.weight.register_hook(lambda g: g * keep[:, None]),
+            new.bias.register_hook(lambda g: g * keep),
+        ]
+        params = self.trainable(["final_layer"])
+        self.freeze_batchnorm = True
+        try:
+            return self._epochs(train, None, params, epochs, lr, 0.0, None, "extend")
+        finally:
+            self.freeze_batchnorm = False
+            for h in hooks:
+                h.remove()
+            for p in self.module.parameters():
+                p.requires_grad = True
+
+    # -- inference and checkpoints ----------------------------------------------------
+    @torch.no_grad()
+    def logits(self, data: Subset) -> np.ndarray:
+        self.module.eval()
+        out = [
+            self.classify(self._tensor(xb)).float().cpu().numpy()
+            for xb, _ in data.batches(max(int(self.training["batch_size"]), 512))
+        ]
+        return np.concatenate(out) if out else np.zeros((0, self.n_outputs), np.float32)
+
+    def classify(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of standardised windows, by the module's inference path if it has one."""
+        if hasattr(self.module, "classify"):
+            return self.module.classify(x)
+        return self.module(x)["logits"]
+
+    def predict(self, data: Subset) -> np.ndarray:
+        return self.logits(data).argmax(axis=1)
+
+    def save(self, path: Path) -> None:
+        torch.save(
+            {
+                "state": self.module.state_dict(),
+                "mean": self.mean,
+                "sd": self.sd,
+                "n_outputs": self.n_outputs,
+                "history": self.history,
+            },
+            path,
+        )
+
+    def load(self, path: Path) -> None:
+        ckpt = torch.load(path, map_location=self.device, weights_only=False)
+        if ckpt["n_outputs"] != self.n_outputs:
+            raise ValueError(
+                f"{path}: checkpoint has {ckpt['n_outputs']} outputs, model {self.n_outputs}"
+            )
+        self.module.load_state_dict(ckpt["state"])
+        self.mean, self.sd = ckpt["mean"], ckpt["sd"]
+        self.history = list(ckpt.get("history", []))
