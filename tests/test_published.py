@@ -12,13 +12,34 @@ ROOT = Path(__file__).resolve().parents[1]
 CSV = ROOT / "config" / "published.csv"
 
 COLUMNS = [
-    "paper", "table", "row", "column", "metric", "unit", "mean", "sd", "source",
-    "experiment", "protocol", "model", "group", "n_classes", "note",
+    "paper",
+    "table",
+    "row",
+    "column",
+    "metric",
+    "unit",
+    "mean",
+    "sd",
+    "source",
+    "experiment",
+    "protocol",
+    "model",
+    "group",
+    "n_classes",
+    "note",
 ]
 PAPERS = {"hristov2026", "wu2024", "atzori2016", "zhai2017", "ding2018"}
 METRICS = {
-    "f1_macro", "accuracy", "r2", "map", "epochs", "epoch_seconds", "accuracy_gain",
-    "accuracy_drop", "train_seconds", "test_seconds",
+    "f1_macro",
+    "accuracy",
+    "r2",
+    "map",
+    "epochs",
+    "epoch_seconds",
+    "accuracy_gain",
+    "accuracy_drop",
+    "train_seconds",
+    "test_seconds",
 }
 UNITS = {"percent", "ratio", "count", "seconds"}
 KEY = ["paper", "table", "row", "column", "metric", "group"]
@@ -57,9 +78,15 @@ def test_metric_and_unit(df):
 
 def test_unit_matches_metric(df):
     expected = {
-        "f1_macro": {"percent"}, "accuracy": {"percent"}, "accuracy_gain": {"percent"},
-        "accuracy_drop": {"percent"}, "map": {"percent"}, "r2": {"ratio"},
-        "epochs": {"count"}, "epoch_seconds": {"seconds"}, "train_seconds": {"seconds"},
+        "f1_macro": {"percent"},
+        "accuracy": {"percent"},
+        "accuracy_gain": {"percent"},
+        "accuracy_drop": {"percent"},
+        "map": {"percent"},
+        "r2": {"ratio"},
+        "epochs": {"count"},
+        "epoch_seconds": {"seconds"},
+        "train_seconds": {"seconds"},
         "test_seconds": {"seconds"},
     }
     for _, r in df.iterrows():
@@ -145,10 +172,14 @@ def test_wu_table2(df):
 
 
 WU_TABLE1 = {
-    ("ENT", "r2"): (0.98, 0.10), ("ENT", "map"): (95.17, 11.78),
-    ("RMS", "r2"): (0.99, 0.08), ("RMS", "map"): (95.33, 9.47),
-    ("SSI", "r2"): (0.96, 0.14), ("SSI", "map"): (88.62, 14.43),
-    ("VAR", "r2"): (0.98, 0.12), ("VAR", "map"): (92.97, 13.06),
+    ("ENT", "r2"): (0.98, 0.10),
+    ("ENT", "map"): (95.17, 11.78),
+    ("RMS", "r2"): (0.99, 0.08),
+    ("RMS", "map"): (95.33, 9.47),
+    ("SSI", "r2"): (0.96, 0.14),
+    ("SSI", "map"): (88.62, 14.43),
+    ("VAR", "r2"): (0.98, 0.12),
+    ("VAR", "map"): (92.97, 13.06),
 }
 
 
@@ -163,8 +194,11 @@ def test_wu_table1(df):
 
 
 WU_TABLE3 = {
-    "cnn_i": (31, 12), "cnn_ii": (12, 0.46), "lstm_cnn_ii": (5, 291),
-    "lstm_fin_cnn_ii": (4, 58), "lstm_fin": (3, 98),
+    "cnn_i": (31, 12),
+    "cnn_ii": (12, 0.46),
+    "lstm_cnn_ii": (5, 291),
+    "lstm_fin_cnn_ii": (4, 58),
+    "lstm_fin": (3, 98),
 }
 
 

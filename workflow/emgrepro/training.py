@@ -64,6 +64,10 @@ class TorchEstimator:
         self.module.to(self.device)
         self.history: list[dict] = []
         self.freeze_batchnorm = False  # keep running statistics fixed (fine-tuning)
+        self.train_only: nn.Module | None = None  # the only part in training mode
+        self.n_new = 0  # classes added by ``extend``
+        self.extension_hidden = 64
+        self.extension_mode = "branch"
 
     # -- to be provided by subclasses -------------------------------------------------
     def build_module(self) -> nn.Module:
@@ -95,6 +99,9 @@ class TorchEstimator:
         amp = self.device.type == "cuda"
         for epoch in range(1, max_epochs + 1):
             self.module.train()
+            if self.train_only is not None:
+                self.module.eval()
+                self.train_only.train()
             if self.freeze_batchnorm:
                 for m in self.module.modules():
                     if isinstance(m, nn.modules.batchnorm._BatchNorm):
@@ -190,34 +197,33 @@ class TorchEstimator:
             for p in self.module.parameters():
                 p.requires_grad = True
 
-    def extend(self, train: Subset, n_new: int, *, epochs: int, lr: float) -> dict:
-        """Add ``n_new`` output classes and train only their output weights.
+    def extend(
+        self,
+        train: Subset,
+        n_new: int,
+        *,
+        epochs: int,
+        lr: float,
+        hidden: int = 64,
+        mode: str = "branch",
+    ) -> dict:
+        """Add ``n_new`` output classes through a new branch and train only that branch.
 
-        The old classes' weights, every other layer and the batch-norm statistics stay
-        exactly as they were: the model is extended, never retrained.
+        Every existing weight and batch-norm statistic stays exactly as it was, and the
+        old layers run in inference mode: the model is extended, never retrained.
         """
-        old = self.module.final_layer
-        n_old = old.out_features
-        new = nn.Linear(old.in_features, n_old + n_new).to(self.device)
-        with torch.no_grad():
-            new.weight[:n_old] = old.weight
-            new.bias[:n_old] = old.bias
-        self.module.final_layer = new
-        self.n_outputs = n_old + n_new
-        keep = torch.zeros(n_old + n_new, device=self.device)
-        keep[n_old:] = 1.0
-        hooks = [
-            new.weight.register_hook(lambda g: g * keep[:, None]),
-            new.bias.register_hook(lambda g: g * keep),
-        ]
-        params = self.trainable(["final_layer"])
-        self.freeze_batchnorm = True
+        self.module.add_classes(n_new, hidden, mode)
+        self.module.new_classes.to(self.device)
+        self.n_outputs += n_new
+        self.n_new = n_new
+        self.extension_hidden = hidden
+        self.extension_mode = mode
+        params = self.trainable(["new_classes"])
+        self.train_only = self.module.new_classes
         try:
             return self._epochs(train, None, params, epochs, lr, 0.0, None, "extend")
         finally:
-            self.freeze_batchnorm = False
-            for h in hooks:
-                h.remove()
+            self.train_only = None
             for p in self.module.parameters():
                 p.requires_grad = True
 
@@ -247,6 +253,9 @@ class TorchEstimator:
                 "mean": self.mean,
                 "sd": self.sd,
                 "n_outputs": self.n_outputs,
+                "n_new": self.n_new,
+                "extension_hidden": self.extension_hidden,
+                "extension_mode": self.extension_mode,
                 "history": self.history,
             },
             path,
@@ -254,6 +263,15 @@ class TorchEstimator:
 
     def load(self, path: Path) -> None:
         ckpt = torch.load(path, map_location=self.device, weights_only=False)
+        if ckpt.get("n_new"):
+            self.module.add_classes(
+                ckpt["n_new"],
+                ckpt.get("extension_hidden", 64),
+                ckpt.get("extension_mode", "branch"),
+            )
+            self.module.new_classes.to(self.device)
+            self.n_outputs += ckpt["n_new"]
+            self.n_new = ckpt["n_new"]
         if ckpt["n_outputs"] != self.n_outputs:
             raise ValueError(
                 f"{path}: checkpoint has {ckpt['n_outputs']} outputs, model {self.n_outputs}"

@@ -37,6 +37,7 @@ class CNN(TorchEstimator):
             pool_steps=pool_steps,
             hidden=hidden,
             dropout=dropout,
+            log_pool=log_pool,
         )
         super().__init__(n_chans, n_outputs, n_times, **kwargs)
 

@@ -76,19 +76,44 @@ class CSAENet(nn.Module):
             nn.Dropout(dropout),
         )
         self.final_layer = nn.Linear(hidden, n_outputs)
+        self.new_classes = None  # layers for classes added later (incremental learning)
+        self.extension_mode = "branch"
+
+    def add_classes(self, n_new: int, hidden: int = 64, mode: str = "branch") -> None:
+        """New layers from the pooled latent code for ``n_new`` extra classes; the existing
+        layers are left exactly as they are.
+
+        ``branch``: the old head keeps scoring the old classes and a new branch scores the
+        new ones. ``head``: a new head scores every class from the kept code (the old head
+        is no longer used).
+        """
+        n_features = self.classifier[1].in_features
+        n_out = n_new if mode == "branch" else self.final_layer.out_features + n_new
+        self.new_classes = nn.Sequential(
+            nn.Linear(n_features, hidden), nn.ELU(), nn.Linear(hidden, n_out)
+        )
+        self.extension_mode = mode
 
     def features(self, z: torch.Tensor) -> torch.Tensor:
         """Pooled latent activity; log-compressed like classical EMG amplitude features."""
         pooled = self.pool(z)
         return torch.log1p(pooled) if self.log_pool else pooled
 
+    def head(self, f: torch.Tensor) -> torch.Tensor:
+        if self.new_classes is not None and self.extension_mode == "head":
+            return self.new_classes(f.flatten(1))
+        logits = self.final_layer(self.classifier(f))
+        if self.new_classes is not None:
+            logits = torch.cat([logits, self.new_classes(f.flatten(1))], dim=1)
+        return logits
+
     def classify(self, x: torch.Tensor) -> torch.Tensor:
         """Logits only: the inference path, without the decoder."""
-        return self.final_layer(self.classifier(self.features(self.encoder(x))))
+        return self.head(self.features(self.encoder(x)))
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         z = self.encoder(x)
-        out = {"latent": z, "logits": self.final_layer(self.classifier(self.features(z)))}
+        out = {"latent": z, "logits": self.head(self.features(z))}
         if self.decoder is not None:
             out["recon"] = self.decoder(z)
         return out
@@ -127,6 +152,7 @@ class CSAE(TorchEstimator):
             pool_steps=pool_steps,
             hidden=hidden,
             dropout=dropout,
+            log_pool=log_pool,
         )
         self.l1, self.recon_weight = float(l1), float(recon_weight)
         super().__init__(n_chans, n_outputs, n_times, **kwargs)

@@ -12,15 +12,21 @@ from emgrepro.protocols.base import Protocol, Split, repetition_split
 
 @register_protocol("incremental")
 class Incremental(Protocol):
-    """Start from ``base_experiment``'s ``base_protocol`` model (fold ``pooled``), add the
-    experiment's extra classes, train only their output weights on the new classes'
-    training windows plus a ``rehearsal`` share of the old classes' training windows.
+    """Start from ``base_experiment``'s ``base_protocol`` model (the same fold), add the
+    experiment's extra classes as a new branch on the learned code, and train only that
+    branch on the new classes' training windows plus a ``rehearsal`` share of the old
+    classes' training windows.
     Tested on every class of the test repetitions."""
 
     name = "incremental"
 
     def folds(self, subjects: list[int], params: dict) -> list[str]:
-        return ["pooled"]
+        if params.get("base_protocol", "multi_subject") == "multi_subject":
+            return ["pooled"]
+        return [str(s) for s in subjects]  # one extension of each subject's own model
+
+    def subjects_needed(self, fold: str, subjects: list[int], params: dict) -> list[int]:
+        return list(subjects) if fold == "pooled" else [int(fold)]
 
     def parent(self, fold: str, params: dict) -> dict:
         if "base_experiment" not in params:
@@ -28,18 +34,20 @@ class Incremental(Protocol):
         return {
             "experiment": params["base_experiment"],
             "protocol": params.get("base_protocol", "multi_subject"),
-            "fold": "pooled",
+            "fold": fold,
         }
 
     def split(
         self, meta: pd.DataFrame, fold: str, subjects: list[int], params: dict, seed: int
     ) -> Split:
+        if fold != "pooled":
+            meta = meta[meta["subject"] == int(fold)]
         base = repetition_split(meta, params, self.name)
         n_base = int(params["n_base_classes"])
-        old = meta["label_index"].to_numpy() < n_base
-        train = base.train[~old[base.train]]
+        old = meta["label_index"] < n_base  # indexed by the table's rows
+        train = base.train[~old.loc[base.train].to_numpy()]
         rng = np.random.default_rng(seed)
-        old_train = base.train[old[base.train]]
+        old_train = base.train[old.loc[base.train].to_numpy()]
         n_keep = int(round(float(params.get("rehearsal", 0.0)) * old_train.size))
         rehearse = np.sort(rng.choice(old_train, size=n_keep, replace=False))
         return Split(
@@ -60,6 +68,8 @@ class Incremental(Protocol):
             model_n_new(train, n_base),
             epochs=int(params.get("epochs", 20)),
             lr=float(params.get("lr", 1e-3)),
+            hidden=int(params.get("hidden", 64)),
+            mode=str(params.get("mode", "branch")),
         )
 
 
