@@ -17,7 +17,7 @@ from scipy.signal import sosfiltfilt
 
 from emgrepro.recording import Recording
 
-BLOCK_SAMPLES = 2**17  # samples x channels filtered in one call
+BLOCK_SAMPLES = 2**17  # samples x channels filtered in one call (1 MiB of float64)
 
 
 @lru_cache(maxsize=64)
@@ -71,21 +71,30 @@ def filter_recording(rec: Recording, spec: dict[str, Any] | None, out: np.ndarra
         out[:] = rec.signal
         return
     method = spec.get("method", "iir")
-    stages = iir_stages(rec.fs, spec) if method == "iir" else []
     min_len = int(spec.get("min_segment_samples", 64))
+    if method != "iir":
+        for start, stop in rec.segment_bounds():
+            if stop - start >= min_len:
+                out[start:stop] = _fir(rec.signal[start:stop], rec.fs, spec)
+            else:
+                out[start:stop] = rec.signal[start:stop]
+        return
+    stages = iir_stages(rec.fs, spec)
+    # Columns (segment, channel) of equal-length segments are filtered together: one
+    # sosfiltfilt call per block instead of one per segment, identical results.
+    by_length: dict[int, list[int]] = {}
     for start, stop in rec.segment_bounds():
-        n = stop - start
-        step = max(1, BLOCK_SAMPLES // max(n, 1))
-        for c0 in range(0, rec.n_channels, step):
-            cols = slice(c0, min(c0 + step, rec.n_channels))
-            block = rec.signal[start:stop, cols]
-            if n < min_len:  # too short to pad: left as recorded
-                out[start:stop, cols] = block
-                continue
-            if method != "iir":
-                out[start:stop, cols] = _fir(block, rec.fs, spec)
-                continue
-            y = block.astype(np.float64)
-            for sos, padlen in stages:
-                y = sosfiltfilt(sos, y, axis=0, padlen=min(padlen, n - 1))
-            out[start:stop, cols] = y
+        by_length.setdefault(stop - start, []).append(start)
+    for n, starts in by_length.items():
+        columns = [(a, c) for a in starts for c in range(rec.n_channels)]
+        per_call = max(1, BLOCK_SAMPLES // max(n, 1))
+        for i in range(0, len(columns), per_call):
+            chunk = columns[i : i + per_call]
+            block = np.empty((n, len(chunk)), dtype=np.float64)
+            for j, (a, c) in enumerate(chunk):
+                block[:, j] = rec.signal[a : a + n, c]
+            if n >= min_len:
+                for sos, padlen in stages:
+                    block = sosfiltfilt(sos, block, axis=0, padlen=min(padlen, n - 1))
+            for j, (a, c) in enumerate(chunk):
+                out[a : a + n, c] = block[:, j]
