@@ -24,7 +24,7 @@ demo: install
 	@echo "Reports: results/reports/*.html   Scores: results/scores.csv   Audit: results/audit.csv"
 
 test: install
-	$(BIN)/python -m pytest -q -ra
+	$(BIN)/python -m pytest -q -ra --durations=15
 
 lint: install
 	$(BIN)/ruff check workflow tests bench notebooks
