@@ -11,8 +11,8 @@ from emgrepro.evaluation.cost import count_macs, count_parameters, inference_cos
 from emgrepro.evaluation.data import WindowTable
 from emgrepro.models import MODELS, build_model
 from emgrepro.models.csae import CSAENet
-from emgrepro.preprocess.windows import SubjectWindows
 from emgrepro.protocols import PROTOCOLS
+from tiny_windows import tiny_subjects
 
 
 @pytest.mark.parametrize("n_times", [1000, 999, 600, 257])
@@ -34,52 +34,8 @@ def test_models_follow_the_constructor_convention():
         assert (est.n_chans, est.n_outputs, est.n_times) == (2, 4, 200)
 
 
-def _table(tmp_path, n_subjects=2, n_classes=3, reps=6, length=200, seed=0):
-    """Tiny learnable windows: class sets the frequency, subject the gain."""
-    rng = np.random.default_rng(seed)
-    subjects = []
-    for s in range(1, n_subjects + 1):
-        pieces, labels, rep = [], [], []
-        for r in range(1, reps + 1):
-            for c in range(1, n_classes + 1):
-                t = np.arange(1000)
-                x = np.stack([np.sin(2 * np.pi * (0.02 + 0.03 * c) * t + ch) for ch in range(2)], 1)
-                pieces.append(x * (1 + 0.3 * s) + 0.1 * rng.standard_normal(x.shape))
-                labels += [c] * 1000
-                rep += [r] * 1000
-        sig = np.concatenate(pieces).astype(np.float32)
-        labels, rep = np.array(labels, np.int16), np.array(rep, np.int16)
-        folder = tmp_path / f"sub-{s}"
-        folder.mkdir()
-        np.save(folder / "signal.npy", sig)
-        starts = np.array(
-            [
-                b
-                for b in range(0, len(sig) - length, 100)
-                if labels[b] == labels[b + length - 1] and rep[b] == rep[b + length - 1]
-            ]
-        )
-        import json
-
-        meta = {
-            "subject": s,
-            "fs": 1000.0,
-            "length": length,
-            "channel_names": ["a", "b"],
-            "signal": "signal.npy",
-        }
-        np.savez(
-            folder / "windows.npz",
-            starts=starts,
-            labels=labels[starts],
-            repetition=rep[starts],
-            sample_labels=labels,
-            sample_repetition=rep,
-            segments=np.array([0]),
-            meta=np.array(json.dumps(meta)),
-        )
-        subjects.append(SubjectWindows.load(folder))
-    return subjects
+def _table(tmp_path, **kwargs):
+    return tiny_subjects(tmp_path, **kwargs)
 
 
 TRAINING = {"max_epochs": 8, "patience": 3, "batch_size": 32, "lr": 3e-3}
