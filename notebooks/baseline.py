@@ -18,6 +18,7 @@
 
 # %% tags=["parameters"]
 scores_csv = "results/scores.csv"
+timings_csv = "results/timings.csv"
 published_csv = "config/published.csv"
 figures_dir = "results/figures/baseline"
 paper = "baseline"

@@ -18,6 +18,7 @@
 
 # %% tags=["parameters"]
 scores_csv = "results/scores.csv"
+timings_csv = "results/timings.csv"
 published_csv = "config/published.csv"
 figures_dir = "results/figures/hristov2026"
 paper = "hristov2026"
@@ -131,9 +132,7 @@ display(audit(published, all_scores, **audit_settings))
 leak = subj[subj.protocol.isin(["multi_subject", "multi_subject_window_split"])]
 if len(leak):
     display(
-        leak.groupby(["model", "protocol"])["value"]
-        .agg(lambda v: mean_sd(v))
-        .unstack("protocol")
+        leak.groupby(["model", "protocol"])["value"].agg(lambda v: mean_sd(v)).unstack("protocol")
     )
 else:
     display(Markdown("Not computed."))
@@ -143,12 +142,13 @@ else:
 #
 # k = 0 is the leave-one-subject-out model without calibration. Calibration uses the first
 # k trials of each class of the unseen subject; every point is tested on the same held-out
-# trials.
+# trials. The headline k comes from the `few_shot` jobs, the other k from `few_shot_curve`.
 
 # %%
-curve = subj[subj.protocol == "few_shot_curve"].copy()
+FEW = ["few_shot_curve", "few_shot"]
+curve = subj[subj.protocol.isin(FEW)].copy()
 curve["k"] = curve["condition"].str.replace("k=", "").astype(int) if len(curve) else []
-base = scores[(scores.protocol == "few_shot_curve") & (scores.metric == "f1_macro_base_model")]
+base = scores[scores.protocol.isin(FEW) & (scores.metric == "f1_macro_base_model")]
 base = base.groupby(["model", "subject"], as_index=False)["value"].mean().assign(k=0)
 points = pd.concat([curve[["model", "subject", "k", "value"]], base], ignore_index=True)
 if len(points):
@@ -171,8 +171,15 @@ else:
 main = subj[subj.protocol.isin(["within_subject", "multi_subject", "loso", "few_shot"])]
 if len(main):
     g = sns.catplot(
-        data=main, x="protocol", y="value", hue="model", col="subject", kind="bar",
-        height=3, aspect=1.0, order=["within_subject", "multi_subject", "loso", "few_shot"],
+        data=main,
+        x="protocol",
+        y="value",
+        hue="model",
+        col="subject",
+        kind="bar",
+        height=3,
+        aspect=1.0,
+        order=["within_subject", "multi_subject", "loso", "few_shot"],
     )
     g.set_axis_labels("", "macro F1")
     g.set_xticklabels(rotation=45, ha="right")
@@ -201,6 +208,7 @@ if len(inc):
 # %% [markdown]
 # ## Confusion matrices (`csae`, all test subjects pooled)
 
+
 # %%
 def pooled_predictions(exp: str, proto: str, model: str):
     files = sorted(Path(results_dir, "scores", exp, proto, model).glob("*.npz"))
@@ -214,8 +222,18 @@ def pooled_predictions(exp: str, proto: str, model: str):
     )
 
 
-CLASS_NAMES = {1: "HC", 2: "T-T", 3: "I-I", 4: "M-M", 5: "R-R", 6: "L-L",
-               7: "T-I", 8: "T-M", 9: "T-R", 10: "T-L"}
+CLASS_NAMES = {
+    1: "HC",
+    2: "T-T",
+    3: "I-I",
+    4: "M-M",
+    5: "R-R",
+    6: "L-L",
+    7: "T-I",
+    8: "T-M",
+    9: "T-R",
+    10: "T-L",
+}
 fig, axes = plt.subplots(1, 2, figsize=(13, 5.5))
 for ax, (exp, proto) in zip(
     axes, [("hristov2026_6class", "multi_subject"), ("hristov2026_10class", "incremental")]
@@ -228,8 +246,16 @@ for ax, (exp, proto) in zip(
     y_true, y_pred, classes = pred
     names = [CLASS_NAMES.get(int(c), str(c)) for c in classes]
     cm = confusion_matrix(y_true, y_pred, labels=range(len(classes)), normalize="true")
-    sns.heatmap(cm, annot=True, fmt=".2f", cmap="Blues", cbar=False, ax=ax,
-                xticklabels=names, yticklabels=names)
+    sns.heatmap(
+        cm,
+        annot=True,
+        fmt=".2f",
+        cmap="Blues",
+        cbar=False,
+        ax=ax,
+        xticklabels=names,
+        yticklabels=names,
+    )
     ax.set_title(f"{len(classes)} classes ({proto})")
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
@@ -246,18 +272,26 @@ plt.show()
 
 # %%
 exp6 = experiments.get("hristov2026_6class")
-ckpt = Path(results_dir, "models", "hristov2026_6class", "multi_subject", "csae",
-            "fold-pooled_seed-0.pt")
+ckpt = Path(
+    results_dir, "models", "hristov2026_6class", "multi_subject", "csae", "fold-pooled_seed-0.pt"
+)
 if exp6 and ckpt.exists():
     import torch
 
     subjects = sorted(scores["subject"].unique())
-    sw = SubjectWindows.load(Path(results_dir, "windows", exp6["preprocessing"],
-                                  f"sub-{subjects[0]}"))
+    sw = SubjectWindows.load(
+        Path(results_dir, "windows", exp6["preprocessing"], f"sub-{subjects[0]}")
+    )
     table = WindowTable([sw], exp6["classes"])
     test_rows = np.flatnonzero(table.meta["repetition"].isin([5, 6]).to_numpy())
-    est = build_model("csae", n_chans=table.n_chans, n_outputs=len(exp6["classes"]),
-                      n_times=table.n_times, device="cpu", **exp6["models"]["csae"])
+    est = build_model(
+        "csae",
+        n_chans=table.n_chans,
+        n_outputs=len(exp6["classes"]),
+        n_times=table.n_times,
+        device="cpu",
+        **exp6["models"]["csae"],
+    )
     est.load(ckpt)
     est.module.eval()
     pick = test_rows[:: max(1, len(test_rows) // 256)]
@@ -266,8 +300,12 @@ if exp6 and ckpt.exists():
         out = est.module(x)
     z = out["latent"].numpy()
     share = float((np.abs(z) < 0.01).mean())
-    display(Markdown(f"Near-zero latent activations: **{100 * share:.1f} %** of "
-                     f"{z[0].size} per window (subject {subjects[0]}, {len(pick)} windows)."))
+    display(
+        Markdown(
+            f"Near-zero latent activations: **{100 * share:.1f} %** of "
+            f"{z[0].size} per window (subject {subjects[0]}, {len(pick)} windows)."
+        )
+    )
     fig, axes = plt.subplots(3, 2, figsize=(11, 6), sharex=True)
     t_ms = np.arange(table.n_times) / table.fs * 1000
     for i, row in enumerate(np.linspace(0, len(pick) - 1, 3).astype(int)):
@@ -298,8 +336,14 @@ if exp6:
     for name in ("csae", "cnn", "td_lda"):
         if name not in exp6["models"]:
             continue
-        est = build_model(name, n_chans=2, n_outputs=len(exp6["classes"]), n_times=1000,
-                          device="cpu", **exp6["models"][name])
+        est = build_model(
+            name,
+            n_chans=2,
+            n_outputs=len(exp6["classes"]),
+            n_times=1000,
+            device="cpu",
+            **exp6["models"][name],
+        )
         sample = None
         if name == "td_lda" and exp6 and ckpt.exists():
             sample = table.subset(test_rows)
@@ -317,7 +361,24 @@ if exp6:
 
 # %%
 for name, exp in experiments.items():
-    display(Markdown(f"### `{name}`\n\n```json\n" + json.dumps(
-        {k: exp[k] for k in ("classes", "protocols", "models", "training", "seeds",
-                             "preprocessing_settings") if k in exp},
-        indent=1) + "\n```"))
+    display(
+        Markdown(
+            f"### `{name}`\n\n```json\n"
+            + json.dumps(
+                {
+                    k: exp[k]
+                    for k in (
+                        "classes",
+                        "protocols",
+                        "models",
+                        "training",
+                        "seeds",
+                        "preprocessing_settings",
+                    )
+                    if k in exp
+                },
+                indent=1,
+            )
+            + "\n```"
+        )
+    )

@@ -27,9 +27,10 @@ def test_full_config_validates_with_defaults(full):
 
 def test_demo_config_merges_over_full():
     out = cfg.load([CONFIG_DIR / "config.yaml", CONFIG_DIR / "demo.yaml"])
-    assert out["sources"] == {"khushaba_2ch": "synthetic"}
+    assert out["sources"] == {"khushaba_2ch": "synthetic", "ninapro_db2": "synthetic"}
     assert "baseline_6class" in out["experiments"]
     assert cfg.dataset_subjects(out, "khushaba_2ch") == [1, 2, 4, 5]
+    assert cfg.dataset_subjects(out, "ninapro_db2") == [1, 2, 26, 27]
 
 
 @pytest.mark.parametrize(

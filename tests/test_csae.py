@@ -51,11 +51,12 @@ def test_csae_learns_and_reconstruction_improves(tmp_path):
         {"train_repetitions": [1, 2, 3, 4], "val_repetitions": [4], "test_repetitions": [5, 6]},
         0,
     )
+    torch.manual_seed(0)  # weights must not depend on what earlier tests drew
     est = build_model(
         "csae", 2, 3, 200, training=TRAINING, seed=0, filters=[8, 8], latent_chans=4, hidden=16
     )
     info = est.fit(table.subset(split.train), table.subset(split.val))
-    assert info["epochs"] >= 1 and info["best_val_f1_macro"] is not None
+    assert info["epochs"] >= 1 and info["best_val_score"] is not None
     acc = (est.predict(table.subset(split.test)) == table.y[split.test]).mean()
     assert acc > 0.9
     losses = [h["train_loss"] for h in est.history]

@@ -148,8 +148,10 @@ def direct_stats(table: WindowTable, rows: np.ndarray) -> tuple[np.ndarray, np.n
 
 def test_table_meta(table):
     meta = table.meta
-    assert list(meta.columns) == ["subject", "repetition", "label", "local", "start", "label_index"]
+    columns = ["subject", "repetition", "label", "local", "start", "stop", "label_index"]
+    assert list(meta.columns) == columns
     assert (meta["label_index"] == table.y).all()
+    assert (meta["stop"] - meta["start"] == LENGTH).all()
     assert sorted(meta["subject"].unique()) == SUBJECTS
     assert set(meta["repetition"]) == {0, *REPS}
     assert set(meta["label"]) == set(CLASSES)

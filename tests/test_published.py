@@ -27,13 +27,16 @@ COLUMNS = [
     "group",
     "n_classes",
     "note",
+    "condition",
+    "versus",
 ]
 PAPERS = {"hristov2026", "wu2024", "atzori2016", "zhai2017", "ding2018"}
+FEATURES = ("ent", "rms", "var", "ssi")
 METRICS = {
     "f1_macro",
     "accuracy",
-    "r2",
-    "map",
+    *(f"r2_{f}" for f in FEATURES),
+    *(f"map_{f}" for f in FEATURES),
     "epochs",
     "epoch_seconds",
     "accuracy_gain",
@@ -82,8 +85,8 @@ def test_unit_matches_metric(df):
         "accuracy": {"percent"},
         "accuracy_gain": {"percent"},
         "accuracy_drop": {"percent"},
-        "map": {"percent"},
-        "r2": {"ratio"},
+        **{f"map_{f}": {"percent"} for f in FEATURES},
+        **{f"r2_{f}": {"ratio"} for f in FEATURES},
         "epochs": {"count"},
         "epoch_seconds": {"seconds"},
         "train_seconds": {"seconds"},
@@ -107,9 +110,10 @@ def test_sd_numeric_or_empty(df):
 
 
 def test_percent_values_are_percent_not_fraction(df):
-    pct = df[(df["unit"] == "percent") & df["metric"].isin(["accuracy", "f1_macro", "map"])]
+    maps = [f"map_{f}" for f in FEATURES]
+    pct = df[(df["unit"] == "percent") & df["metric"].isin(["accuracy", "f1_macro", *maps])]
     assert (pd.to_numeric(pct["mean"]) > 1).all()
-    r2 = df[df["metric"] == "r2"]
+    r2 = df[df["metric"].str.startswith("r2_")]
     assert ((r2["mean"] > 0) & (r2["mean"] <= 1)).all()
 
 
@@ -166,7 +170,10 @@ def test_wu_table2(df):
     assert len(t2) == 15
     for (group, model), (mean, sd) in WU_TABLE2.items():
         r = _one(t2, group=group, model=model, metric="accuracy")
-        assert r["experiment"] == "wu2024" and r["protocol"] == "within_subject"
+        if model == "cnn_i":
+            assert (r["experiment"], r["protocol"]) == ("wu2024_multi", "pooled_subjects")
+        else:
+            assert (r["experiment"], r["protocol"]) == ("wu2024", "subject_transfer")
         assert int(r["n_classes"]) == 17
         assert _close(r["mean"], mean) and _close(r["sd"], sd), (group, model)
 
@@ -187,7 +194,8 @@ def test_wu_table1(df):
     t1 = df[(df["paper"] == "wu2024") & (df["table"] == "table1")]
     assert len(t1) == 8
     for (feature, metric), (mean, sd) in WU_TABLE1.items():
-        r = _one(t1, row=feature, metric=metric)
+        r = _one(t1, row=feature, metric=f"{metric}_{feature.lower()}")
+        assert (r["experiment"], r["protocol"]) == ("wu2024_pretrain", "pooled_subjects")
         assert r["unit"] == ("ratio" if metric == "r2" else "percent")
         assert r["model"] == "lstm_fin"
         assert _close(r["mean"], mean) and _close(r["sd"], sd), (feature, metric)
@@ -220,6 +228,21 @@ def test_wu_text_results(df):
     assert _close(_one(txt, metric="epoch_seconds", model="lstm_fin")["mean"], 98)
     assert _close(_one(txt, row="abstract best R2")["mean"], 0.99)
     assert _close(_one(txt, row="abstract accuracy")["mean"], 80)
+    # differences name the result they are taken against
+    gains = txt[txt["metric"].isin(["accuracy_gain", "accuracy_drop"])]
+    assert gains["versus"].notna().all() and len(gains) == 5
+
+
+def test_rows_name_experiments_protocols_and_models_of_the_config():
+    import yaml
+
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    exps = config["experiments"]
+    df = pd.read_csv(CSV)
+    for _, r in df[df["paper"].isin(["hristov2026", "wu2024"])].iterrows():
+        exp = exps[r["experiment"]]
+        assert r["protocol"] in exp["protocols"], (r["row"], r["protocol"])
+        assert r["model"] in exp["models"], (r["row"], r["model"])
 
 
 ATZORI = {

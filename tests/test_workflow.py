@@ -25,8 +25,8 @@ def test_dry_run_of_full_config(tmp_path):
     counts = dict(line.split()[:2] for line in out.splitlines() if line.split()[:1] == ["train"])
     expected = cfg.jobs(cfg.load([REPO / "config" / "config.yaml"]))
     assert counts.get("train") == str(len(expected))
-    # every one of the 8 Khushaba subjects is fetched and preprocessed once
-    assert any(line.split()[:2] == ["fetch_subject", "8"] for line in out.splitlines())
+    # every subject is fetched once: the 8 Khushaba subjects and the 40 of Ninapro DB2
+    assert any(line.split()[:2] == ["fetch_subject", "48"] for line in out.splitlines())
 
 
 def test_schema_error_stops_snakemake(tmp_path):
@@ -49,8 +49,8 @@ def test_demo_produces_scores_reports_and_audit(demo_run):
     assert list(scores.columns) == SCORE_COLUMNS
     assert set(scores["protocol"]) >= {"within_subject", "multi_subject", "loso"}
     assert set(scores["data"]) == {"synthetic"}
-    assert set(scores["n_classes"]) == {6, 10}
-    f1 = scores[scores["metric"] == "f1_macro"]
+    assert set(scores["n_classes"]) == {6, 10, 17}
+    f1 = scores[(scores["metric"] == "f1_macro") & (scores["paper"] != "wu2024")]
     assert f1["value"].between(0, 1).all()
     within = f1[(f1.protocol == "within_subject") & (f1.n_classes == 6)]["value"].mean()
     loso = f1[(f1.protocol == "loso") & (f1.n_classes == 6)]["value"].mean()
@@ -68,6 +68,26 @@ def test_demo_produces_scores_reports_and_audit(demo_run):
     assert audit.loc[audit.verdict == "not-run", "reproduced_mean"].isna().all()
     prov = (demo_run / "results" / "provenance.json").read_text()
     assert '"inputs_sha256"' in prov and "EMG-S1/HC-1.csv" in prov
+
+
+@pytest.mark.slow
+def test_demo_renders_every_wu2024_table_and_figure(demo_run):
+    html = (demo_run / "results" / "reports" / "wu2024.html").read_text()
+    for title in ("Table 1", "Table 2", "Table 3", "data efficiency", "forward in time"):
+        assert title in html, title
+    tables = html.split("Table 1: feature imitation")[1].split("Audit rows")[0]
+    assert "not computed" not in tables, "every table and figure has values"
+    figures = {p.name for p in (demo_run / "results" / "figures" / "wu2024").glob("*.png")}
+    assert {"data_efficiency.png", "forward_in_time.png", "feature_imitation.png"} <= figures
+    audit = pd.read_csv(demo_run / "results" / "audit.csv")
+    wu = audit[audit.paper == "wu2024"]
+    published = pd.read_csv(REPO / "config" / "published.csv")
+    assert len(wu) == (published.paper == "wu2024").sum() == 45
+    assert set(wu["verdict"]) == {"synthetic"}, "every published number of 001 is computed"
+    timings = pd.read_csv(demo_run / "results" / "timings.csv")
+    fin = timings[timings.model == "lstm_fin"]
+    assert len(fin) == 1 and fin["seconds_per_epoch"].iloc[0] > 0
+    assert timings["hardware"].str.startswith(("CPU", "GPU")).all()
 
 
 @pytest.mark.slow

@@ -60,6 +60,16 @@ def cmd_preprocess(a: argparse.Namespace) -> None:
     log.info("subject %s: %d windows", a.subject, n)
 
 
+def _parts(items: list[str] | None) -> dict[str, Path]:
+    parts = {}
+    for item in items or []:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise SystemExit(f"--init expects PART=PATH, got '{item}'")
+        parts[name] = Path(path)
+    return parts
+
+
 def cmd_train(a: argparse.Namespace) -> None:
     from emgrepro.evaluation.run import run_job
 
@@ -70,13 +80,14 @@ def cmd_train(a: argparse.Namespace) -> None:
         Path(a.predictions),
         model_out=Path(a.model_out) if a.model_out else None,
         parent_model=Path(a.parent_model) if a.parent_model else None,
+        init_models=_parts(a.init),
     )
     log.info("job done: %s", json.dumps({k: info[k] for k in ("n_train", "n_val", "n_test")}))
 
 
 def cmd_job(a: argparse.Namespace) -> None:
     """Rerun one training job by hand from the same config files Snakemake used."""
-    from emgrepro.config import find_job, load, parent_model_path
+    from emgrepro.config import find_job, init_model_paths, load, parent_model_path
     from emgrepro.evaluation.run import run_job
 
     config = load([CONFIG_DIR / "config.yaml", *a.configfile])
@@ -91,16 +102,19 @@ def cmd_job(a: argparse.Namespace) -> None:
         Path(stem + ".npz"),
         model_out=Path(stem + ".pt"),
         parent_model=parent_model_path(job),
+        init_models={k: Path(v) for k, v in init_model_paths(job).items()},
     )
     print(Path(stem + ".csv").read_text())
     log.info("fit took %.2f s", info["fit_seconds"])
 
 
 def cmd_gather(a: argparse.Namespace) -> None:
-    from emgrepro.evaluation.metrics import gather
+    from emgrepro.evaluation.metrics import gather, gather_timings
     from emgrepro.io import write_csv
 
     write_csv(gather(a.scores), a.out)
+    if a.timings:
+        write_csv(gather_timings(a.scores), a.timings)
 
 
 def cmd_provenance(a: argparse.Namespace) -> None:
@@ -154,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--predictions", required=True)
     s.add_argument("--model-out", help="where to save the trained model")
     s.add_argument("--parent-model", help="model this job starts from (few-shot, incremental)")
+    s.add_argument(
+        "--init", action="append", metavar="PART=PATH", help="pre-trained part to load first"
+    )
     s.set_defaults(func=cmd_train)
 
     s = sub.add_parser("job", help="rerun one training job from config files")
@@ -168,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("gather", help="concatenate per-job scores into one tidy table")
     s.add_argument("--out", required=True)
+    s.add_argument("--timings", help="also write the jobs' training times here (CSV)")
     s.add_argument("scores", nargs="*")
     s.set_defaults(func=cmd_gather)
 

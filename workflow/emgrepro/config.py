@@ -7,6 +7,7 @@ exactly the parameters Snakemake gave it.
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -206,6 +207,12 @@ def jobs(config: dict) -> list[JobSpec]:
             for fold in protocol.folds(subjects, pparams):
                 parent = _parent(config, name, protocol, str(fold), pparams)
                 for model, mparams in exp["models"].items():
+                    mparams = dict(mparams)
+                    init = _init_parts(config, name, proto, str(fold), model, mparams)
+                    training = _model_training(config, name, model, mparams)
+                    extra = {"parent": parent} if parent else {}
+                    if init:
+                        extra["init"] = init
                     for seed in exp["seeds"]:
                         out.append(
                             JobSpec(
@@ -221,11 +228,11 @@ def jobs(config: dict) -> list[JobSpec]:
                                 seed=int(seed),
                                 classes=list(exp["classes"]),
                                 subjects=subjects,
-                                training=exp["training"],
+                                training=training,
                                 device=config["device"],
                                 threads=config["threads_per_job"],
                                 data="synthetic" if is_synthetic(config, dataset) else "real",
-                                extra={"parent": parent} if parent else {},
+                                extra=copy.deepcopy(extra),
                             )
                         )
     return out
@@ -246,6 +253,70 @@ def _parent(config: dict, experiment: str, protocol, fold: str, params: dict) ->
             "which that experiment does not run"
         )
     return {**parent, "experiment": base, "classes": list(config["experiments"][base]["classes"])}
+
+
+@functools.cache
+def _training_keys() -> frozenset[str]:
+    schema = yaml.safe_load(SCHEMA_YAML.read_text())
+    exp = schema["properties"]["experiments"]["additionalProperties"]["properties"]
+    return frozenset(exp["training"]["properties"])
+
+
+def _model_training(config: dict, experiment: str, model: str, mparams: dict) -> dict:
+    """The experiment's training settings with the model's own ``training`` overrides."""
+    own = mparams.pop("training", None) or {}
+    allowed = _training_keys()
+    unknown = sorted(set(own) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"experiments/{experiment}/models/{model}/training: unknown key(s) {unknown}; "
+            f"known: {sorted(allowed)}"
+        )
+    return {**config["experiments"][experiment]["training"], **own}
+
+
+def _init_parts(
+    config: dict, experiment: str, protocol: str, fold: str, model: str, mparams: dict
+) -> dict:
+    """Resolve a model's ``init_from`` (part -> job whose trained model it starts from).
+
+    Missing keys default to the job's own experiment, protocol and fold; the referenced
+    job must exist in the run. ``init_from`` is removed from the model parameters.
+    """
+    from emgrepro.protocols import PROTOCOLS
+
+    refs = mparams.pop("init_from", None) or {}
+    where = f"experiments/{experiment}/models/{model}/init_from"
+    parts = {}
+    for part, ref in refs.items():
+        ref = {"experiment": experiment, "protocol": protocol, "fold": fold, **ref}
+        if "model" not in ref:
+            raise ConfigError(f"{where}/{part}: name the `model` whose checkpoint it loads")
+        exp = config["experiments"].get(ref["experiment"])
+        if exp is None:
+            raise ConfigError(f"{where}/{part}: unknown experiment '{ref['experiment']}'")
+        if ref["protocol"] not in exp["protocols"] or ref["model"] not in exp["models"]:
+            raise ConfigError(
+                f"{where}/{part}: experiment '{ref['experiment']}' does not run "
+                f"{ref['protocol']}/{ref['model']}"
+            )
+        subjects = dataset_subjects(config, experiment_dataset(config, ref["experiment"]))
+        folds = PROTOCOLS.get(ref["protocol"]).folds(subjects, exp["protocols"][ref["protocol"]])
+        if str(ref["fold"]) not in folds:
+            raise ConfigError(
+                f"{where}/{part}: {ref['experiment']}/{ref['protocol']} has no fold "
+                f"'{ref['fold']}' (folds: {folds[:6]}{' ...' if len(folds) > 6 else ''})"
+            )
+        parts[part] = {k: str(ref[k]) for k in ("experiment", "protocol", "model", "fold")}
+    return parts
+
+
+def init_model_paths(job: JobSpec) -> dict[str, str]:
+    """Checkpoints of the pre-trained parts a job loads, by part name."""
+    return {
+        part: model_path(r["experiment"], r["protocol"], r["model"], r["fold"], job.seed)
+        for part, r in job.extra.get("init", {}).items()
+    }
 
 
 def parent_model_path(job: JobSpec) -> str | None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import copy
 import logging
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -82,22 +84,47 @@ class TorchEstimator:
         x = (x - self.mean[None, :, None]) / self.sd[None, :, None]
         return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device)
 
+    def train_batches(
+        self, data: Subset, rng: np.random.Generator
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Shuffled training batches as tensors on the device (standardised windows)."""
+        gain = float(self.training["augment_gain"])
+        for xb, yb in data.batches(int(self.training["batch_size"]), rng):
+            x = self._tensor(xb)
+            if gain:  # per-window, per-channel amplitude jitter: force varies by trial
+                scale = rng.uniform(1 - gain, 1 + gain, size=(len(yb), x.shape[1], 1))
+                x = x * torch.from_numpy(scale.astype(np.float32)).to(self.device)
+            yield x, torch.from_numpy(yb).to(self.device)
+
+    def val_score(self, val: Subset) -> float:
+        """Higher is better: what early stopping follows (macro F1 for classifiers)."""
+        return float(f1_score(val.y, self.predict(val), average="macro", zero_division=0))
+
+    def optimizer(self, params, lr: float, weight_decay: float) -> torch.optim.Optimizer:
+        """Adam or AdamW (``training.optimizer``) over ``params`` (tensors or groups)."""
+        name = str(self.training.get("optimizer", "adam")).lower()
+        cls = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}.get(name)
+        if cls is None:
+            raise ValueError(f"unknown optimizer '{name}'; choose adam or adamw")
+        return cls(params, lr=lr, weight_decay=weight_decay)
+
     def _epochs(
         self,
         train: Subset,
         val: Subset | None,
-        params: list[nn.Parameter],
+        params: list,
         max_epochs: int,
         lr: float,
         weight_decay: float,
         patience: int | None,
         tag: str,
     ) -> dict:
-        opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+        opt = self.optimizer(params, lr, weight_decay)
         rng = np.random.default_rng(self.seed)
         best_state, best_score, best_epoch, bad = None, -np.inf, 0, 0
         amp = self.device.type == "cuda"
         for epoch in range(1, max_epochs + 1):
+            t0 = time.perf_counter()
             self.module.train()
             if self.train_only is not None:
                 self.module.eval()
@@ -107,24 +134,26 @@ class TorchEstimator:
                     if isinstance(m, nn.modules.batchnorm._BatchNorm):
                         m.eval()
             total, count = 0.0, 0
-            gain = float(self.training["augment_gain"])
-            for xb, yb in train.batches(int(self.training["batch_size"]), rng):
-                x = self._tensor(xb)
-                if gain:  # per-window, per-channel amplitude jitter: force varies by trial
-                    scale = rng.uniform(1 - gain, 1 + gain, size=(len(yb), x.shape[1], 1))
-                    x = x * torch.from_numpy(scale.astype(np.float32)).to(self.device)
-                y = torch.from_numpy(yb).to(self.device)
+            for x, y in self.train_batches(train, rng):
+                if len(y) < 2:  # a lone trailing window: batch norm needs two
+                    continue
                 opt.zero_grad(set_to_none=True)
                 with torch.autocast(self.device.type, enabled=amp):
                     loss = self.loss(self.module(x), x, y)
                 loss.backward()
                 opt.step()
-                total += float(loss.detach()) * len(yb)
-                count += len(yb)
-            record = {"stage": tag, "epoch": epoch, "train_loss": total / max(count, 1)}
+                total += float(loss.detach()) * len(y)
+                count += len(y)
+            record = {
+                "stage": tag,
+                "epoch": epoch,
+                "train_loss": total / max(count, 1),
+                "seconds": time.perf_counter() - t0,
+                "n_train": count,
+            }
             if val is not None and len(val) and patience:
-                score = f1_score(val.y, self.predict(val), average="macro", zero_division=0)
-                record["val_f1_macro"] = float(score)
+                score = self.val_score(val)
+                record["val_score"] = score
                 if score > best_score:
                     best_score, best_epoch, bad = score, epoch, 0
                     best_state = copy.deepcopy(self.module.state_dict())
@@ -139,7 +168,7 @@ class TorchEstimator:
         return {
             "epochs": len([h for h in self.history if h["stage"] == tag]),
             "best_epoch": best_epoch or None,
-            "best_val_f1_macro": (float(best_score) if best_state is not None else None),
+            "best_val_score": (float(best_score) if best_state is not None else None),
         }
 
     def fit(self, train: Subset, val: Subset | None = None) -> dict:

@@ -71,7 +71,15 @@ def get_job_inputs(wildcards):
     parent = emgconfig.parent_model_path(get_job(wildcards))
     if parent:
         inputs["parent"] = parent
+    for part, path in emgconfig.init_model_paths(get_job(wildcards)).items():
+        inputs[f"init_{part}"] = path
     return inputs
+
+
+def get_init_args(wildcards):
+    """``--init PART=PATH`` for each pre-trained part the job loads."""
+    parts = emgconfig.init_model_paths(get_job(wildcards))
+    return " ".join(f"--init {part}={shlex.quote(path)}" for part, path in sorted(parts.items()))
 
 
 def has_gpu():

@@ -3,15 +3,18 @@
 
 rule gather_scores:
     input:
-        get_score_files(),
+        scores=get_score_files(),
+        info=[p.replace(".csv", ".json") for p in get_score_files()],
     output:
-        "results/scores.csv",
+        scores="results/scores.csv",
+        timings="results/timings.csv",
     log:
         "logs/gather_scores.log",
     conda:
         "../../envs/data.yaml"
     shell:
-        "python -m emgrepro gather --out {output} {input} > {log} 2>&1"
+        "python -m emgrepro gather --out {output.scores} --timings {output.timings}"
+        " {input.scores} > {log} 2>&1"
 
 
 rule provenance:

@@ -6,6 +6,7 @@ rule paper_report:
     input:
         notebook=str(REPO / "notebooks" / "{paper}.py"),
         scores="results/scores.csv",
+        timings="results/timings.csv",
         published=str(REPO / "config" / "published.csv"),
     output:
         notebook="results/reports/{paper}.ipynb",
@@ -24,6 +25,7 @@ rule paper_report:
         parameters=lambda wc, input, output: quoted_json(
             {
                 "scores_csv": input.scores,
+                "timings_csv": input.timings,
                 "published_csv": input.published,
                 "figures_dir": output.figures,
                 "paper": wc.paper,
@@ -46,6 +48,7 @@ rule audit:
     input:
         notebook=str(REPO / "notebooks" / "audit.py"),
         scores="results/scores.csv",
+        timings="results/timings.csv",
         published=str(REPO / "config" / "published.csv"),
         provenance="results/provenance.json",
     output:
@@ -66,6 +69,7 @@ rule audit:
         parameters=lambda wc, input, output: quoted_json(
             {
                 "scores_csv": input.scores,
+                "timings_csv": input.timings,
                 "published_csv": input.published,
                 "provenance_json": input.provenance,
                 "audit_csv": output.audit,

@@ -22,6 +22,7 @@ class WindowTable:
         self.n_times = first.length
         self.n_chans = first.n_chans
         self.fs = first.fs
+        self.step = first.step
         for s in subjects:
             if (s.length, s.n_chans) != (self.n_times, self.n_chans):
                 raise ValueError(
@@ -41,6 +42,7 @@ class WindowTable:
                         "label": s.labels[keep].astype(np.int64),
                         "local": keep,
                         "start": s.starts[keep],
+                        "stop": s.starts[keep] + s.length,
                     }
                 )
             )
@@ -50,6 +52,25 @@ class WindowTable:
 
     def __len__(self) -> int:
         return len(self.meta)
+
+    def shift_labels(self, windows: int) -> None:
+        """Pair each window with the label of the window ``windows`` later in the same
+        subject's list of kept windows (forward-in-time prediction); windows without such
+        a partner are dropped. The repetition stays the input window's, so splits by
+        repetition still decide where the input samples go."""
+        if windows <= 0:
+            return
+        subj = self.meta["subject"].to_numpy()
+        n = len(self.meta)
+        later = np.arange(n) + windows
+        ok = later < n
+        ok[ok] = subj[later[ok]] == subj[ok]
+        keep = np.flatnonzero(ok)
+        meta = self.meta.iloc[keep].reset_index(drop=True)
+        meta["label"] = self.meta["label"].to_numpy()[later[keep]]
+        meta["label_index"] = self.y[later[keep]]
+        self.meta = meta
+        self.y = meta["label_index"].to_numpy(np.int64)
 
     def batch(self, rows: np.ndarray) -> np.ndarray:
         """Copy of the windows at ``rows`` (n, n_chans, n_times), in the order given."""

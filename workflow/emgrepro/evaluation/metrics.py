@@ -80,3 +80,88 @@ def gather(paths: list[str]) -> pd.DataFrame:
     df["fold"] = df["fold"].astype(str)
     df["condition"] = df["condition"].fillna("").astype(str)
     return df.sort_values(keys, kind="mergesort").reset_index(drop=True)
+
+
+TIMING_COLUMNS = [
+    "paper",
+    "experiment",
+    "dataset",
+    "protocol",
+    "model",
+    "fold",
+    "seed",
+    "condition",
+    "data",
+    "n_classes",
+    "stage",
+    "epochs_run",
+    "epochs_to_converge",
+    "seconds_per_epoch",
+    "windows_per_second",
+    "fit_seconds",
+    "n_train",
+    "hardware",
+]
+
+
+def timing_rows(info: dict) -> list[dict]:
+    """Per training stage of one job: epochs run, the epoch validation chose (epochs to
+    converge), mean seconds per epoch and training throughput, and the hardware."""
+    job = info["job"]
+    stages: dict[str, list[dict]] = {}
+    for record in info.get("history", []):
+        if "seconds" in record:
+            stages.setdefault(record["stage"], []).append(record)
+    fit = info.get("fit") or {}
+    rows = []
+    for stage, records in stages.items():
+        seconds = float(np.mean([r["seconds"] for r in records]))
+        windows = float(np.mean([r.get("n_train", 0) for r in records]))
+        rows.append(
+            {
+                **{k: job[k] for k in ("paper", "experiment", "dataset", "protocol", "model")},
+                "fold": str(job["fold"]),
+                "seed": job["seed"],
+                "condition": (info.get("split") or {}).get("condition", ""),
+                "data": job.get("data", "real"),
+                "n_classes": len(job["classes"]),
+                "stage": stage,
+                "epochs_run": len(records),
+                "epochs_to_converge": fit.get("best_epoch") or len(records),
+                "seconds_per_epoch": seconds,
+                "windows_per_second": windows / seconds if seconds > 0 else np.nan,
+                "fit_seconds": info.get("fit_seconds"),
+                "n_train": info.get("n_train"),
+                "hardware": info.get("hardware", ""),
+            }
+        )
+    return rows
+
+
+def gather_timings(score_paths: list[str]) -> pd.DataFrame:
+    """Training times of every gradient-trained job, read from the jobs' JSON records.
+
+    Kept apart from the scores: timings differ from run to run, scores must not.
+    """
+    import json
+    from pathlib import Path
+
+    rows = []
+    for p in score_paths:
+        info = json.loads(Path(p).with_suffix(".json").read_text())
+        rows += timing_rows(info)
+    df = pd.DataFrame(rows, columns=TIMING_COLUMNS)
+    return df.sort_values(["paper", "experiment", "protocol", "model", "fold", "seed", "stage"])
+
+
+def timing_scores(timings: pd.DataFrame) -> pd.DataFrame:
+    """Timings as score rows (metrics ``epochs`` and ``epoch_seconds``, one per job) so
+    the audit can set them beside published training times."""
+    if timings.empty:
+        return pd.DataFrame(columns=SCORE_COLUMNS)
+    t = timings[timings["stage"] == "fit"]
+    parts = []
+    for metric, col in (("epochs", "epochs_to_converge"), ("epoch_seconds", "seconds_per_epoch")):
+        parts.append(t.assign(metric=metric, value=t[col].astype(float), subject=t["fold"]))
+    out = pd.concat(parts, ignore_index=True)
+    return out.reindex(columns=SCORE_COLUMNS)

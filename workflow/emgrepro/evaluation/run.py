@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import platform
 import random
 import time
 from pathlib import Path
@@ -33,6 +34,25 @@ def seed_everything(seed: int, threads: int = 1) -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
+def hardware(device=None) -> str:
+    """What the job ran on, for timing tables: the GPU's name, else the CPU's."""
+    if device is not None and getattr(device, "type", "") == "cuda":
+        import torch
+
+        return f"GPU {torch.cuda.get_device_name(device)}"
+    name = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import torch
+
+    return f"CPU {name} ({torch.get_num_threads()} thread(s))"
+
+
 def load_table(spec: dict, windows_root: Path) -> WindowTable:
     protocol = PROTOCOLS.get(spec["protocol"])
     needed = protocol.subjects_needed(spec["fold"], spec["subjects"], spec["protocol_params"])
@@ -47,6 +67,7 @@ def run_job(
     predictions_out: Path,
     model_out: Path | None = None,
     parent_model: Path | None = None,
+    init_models: dict[str, Path] | None = None,
 ) -> dict:
     """Run one (experiment, protocol, model, fold, seed) job and write its outputs.
 
@@ -108,13 +129,31 @@ def run_job(
         frames.append(
             f1_rows("f1_macro_base_model", base.y, model.predict(base), base.subject, ids)
         )
+    expected = sorted(spec.get("extra", {}).get("init", {}))
+    if sorted(init_models or {}) != expected:
+        raise EmgreproError(
+            f"{where}: needs the pre-trained parts {expected} (--init NAME=PATH), "
+            f"got {sorted(init_models or {})}"
+        )
+    if init_models:
+        model.initialise({k: Path(v) for k, v in init_models.items()})
     t0 = time.perf_counter()
     fit_info = protocol.train(model, train, val, params, n_base) or {}
     fit_seconds = time.perf_counter() - t0
     t0 = time.perf_counter()
-    y_pred = np.asarray(model.predict(test))
+    if hasattr(model, "evaluate"):  # not a classifier (e.g. feature imitation)
+        scores, arrays = model.evaluate(test, ids)
+        frames.insert(0, scores)
+    else:
+        y_pred = np.asarray(model.predict(test))
+        frames.insert(0, score_rows(test.y, y_pred, test.subject, ids))
+        arrays = {
+            "y_true": test.y,
+            "y_pred": y_pred,
+            "subject": test.subject,
+            "classes": np.asarray(spec["classes"]),
+        }
     predict_seconds = time.perf_counter() - t0
-    frames.insert(0, score_rows(test.y, y_pred, test.subject, ids))
     if base_rows is not None:
         in_base = table.y[split.test] < n_base
         frames.append(
@@ -129,13 +168,7 @@ def run_job(
     write_csv(pd.concat(frames, ignore_index=True), scores_out)
     with atomic_path(predictions_out) as tmp:
         with open(tmp, "wb") as fh:
-            np.savez_compressed(
-                fh,
-                y_true=test.y,
-                y_pred=y_pred,
-                subject=test.subject,
-                classes=np.asarray(spec["classes"]),
-            )
+            np.savez_compressed(fh, **arrays)
     if model_out is not None:
         with atomic_path(model_out) as tmp:
             model.save(tmp)
@@ -149,6 +182,7 @@ def run_job(
         "history": getattr(model, "history", []),
         "fit_seconds": fit_seconds,
         "predict_seconds": predict_seconds,
+        "hardware": hardware(getattr(model, "device", None)),
     }
     write_text(Path(scores_out).with_suffix(".json"), json.dumps(info, indent=2, default=str))
     return info

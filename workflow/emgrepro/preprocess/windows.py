@@ -109,6 +109,7 @@ class SubjectWindows:
     channel_names: list[str]
     sample_labels: np.ndarray
     sample_repetition: np.ndarray
+    step: int = 0  # samples between window starts of the window rule (0: unknown)
 
     @classmethod
     def load(cls, folder: Path | str) -> SubjectWindows:
@@ -126,6 +127,7 @@ class SubjectWindows:
             channel_names=list(meta["channel_names"]),
             sample_labels=sample_labels,
             sample_repetition=sample_rep,
+            step=int(meta.get("step", 0)),
             **arrays,
         )
 

@@ -44,6 +44,9 @@ class Protocol:
         ``{"experiment": name or None (same), "protocol": ..., "fold": ...}``."""
         return None
 
+    def prepare(self, table, fold: str, params: dict) -> None:
+        """Change the job's window table before splitting (e.g. shift labels in time)."""
+
     def train(self, model, train, val, params: dict, n_base: int | None) -> dict:
         """Fit ``model``; protocols that start from a parent adapt it instead."""
         return model.fit(train, val)
@@ -75,3 +78,30 @@ def repetition_split(meta: pd.DataFrame, params: dict, where: str) -> Split:
         test=idx[np.isin(rep, test_r)],
         test_subjects=sorted(meta["subject"].unique().tolist()),
     )
+
+
+def trial_parts(meta: pd.DataFrame, val_fraction: float, fraction: float = 1.0):
+    """Split every trial's windows in time; returns (train, val) boolean masks.
+
+    A trial is one (subject, repetition, label). Validation is the last ``val_fraction``
+    of the trial's window positions; the training part is the windows that end before
+    the first validation window starts (those in between are dropped, so the two never
+    share a sample). Of the training part only the first ``fraction`` of its windows (at
+    least one) is kept: the data-efficiency experiment.
+    """
+    start, stop = meta["start"].to_numpy(), meta["stop"].to_numpy()
+    keys = ["subject", "repetition", "label"]
+    trials = meta.groupby(keys)
+    first = trials["start"].transform("min").to_numpy()
+    last = trials["start"].transform("max").to_numpy()
+    if val_fraction > 0:
+        cut = first + (1.0 - float(val_fraction)) * (last - first)
+        val, train = start >= cut, stop <= cut
+    else:
+        val, train = np.zeros(len(meta), dtype=bool), np.ones(len(meta), dtype=bool)
+    if fraction < 1.0:
+        part = meta[keys].assign(start=start, train=train)
+        rank = part.groupby(keys)["start"].rank(method="first").to_numpy()
+        size = part.groupby(keys)["train"].transform("sum").to_numpy()
+        train = train & (rank <= np.maximum(np.ceil(float(fraction) * size), 1))
+    return train, val

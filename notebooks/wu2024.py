@@ -1,0 +1,377 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+# ---
+
+# %% [markdown]
+# # Wu et al. 2024: an LSTM feature-imitation network on Ninapro DB2 Exercise B
+#
+# Document 001 (arXiv 2405.19356). Every table and figure of the paper, regenerated from
+# this run's results and set beside the published values: Table 1 (how well the LSTM-FIN
+# imitates ENT, RMS, VAR and SSI), Table 2 (accuracy of five models over three subject
+# groups), Table 3 (epochs to converge and seconds per epoch), the data-efficiency figure
+# and the forward-in-time figure. A value the pipeline did not compute reads
+# "not computed".
+#
+# **How this run differs from the authors' scripts.** Their published code reports the
+# accuracy of the best *test* epoch. Here every epoch choice is made on validation data
+# (the last 20 % of each training trial, split in time from the training part), and the
+# test repetitions (2 and 5) are scored once, at the end. Expect lower numbers than a
+# best-test-epoch selection would give.
+
+# %% tags=["parameters"]
+scores_csv = "results/scores.csv"
+timings_csv = "results/timings.csv"
+published_csv = "config/published.csv"
+figures_dir = "results/figures/wu2024"
+paper = "wu2024"
+results_dir = "results"
+experiments = {}
+audit_settings = {
+    "abs_tolerance_percent": 5.0,
+    "sd_multiplier": 2.0,
+    "groups": {},
+    "synthetic_datasets": [],
+}
+
+# %%
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from IPython.display import Markdown, display
+
+from emgrepro.evaluation.audit import audit
+from emgrepro.evaluation.metrics import timing_scores
+
+FIG = Path(figures_dir)
+FIG.mkdir(parents=True, exist_ok=True)
+all_scores = pd.read_csv(scores_csv, keep_default_na=False, na_values=[""])
+scores = all_scores[all_scores["paper"] == paper].copy()
+scores["condition"] = scores["condition"].fillna("")
+timings = pd.DataFrame()
+if Path(timings_csv).exists():
+    timings = pd.read_csv(timings_csv, keep_default_na=False, na_values=[""])
+    timings = timings[timings["paper"] == paper]
+published = pd.read_csv(published_csv)
+published = published[published["paper"] == paper]
+groups = audit_settings.get("groups", {}).get(paper, {})
+if (scores["data"] == "synthetic").any():
+    display(
+        Markdown(
+            "**Synthetic data.** These numbers come from the synthetic twin of Ninapro DB2 "
+            "(few subjects, short recordings, few epochs): they show that every step runs "
+            "and every table is regenerated, and say nothing about the paper."
+        )
+    )
+if scores.empty:
+    display(Markdown("**Not computed:** no job of this paper ran in this configuration."))
+
+NAMES = {
+    "cnn_i": "CNN-I",
+    "cnn_ii": "CNN-II",
+    "svm": "SVM",
+    "lstm_cnn_ii": "LSTM+CNN-II",
+    "lstm_fin_cnn_ii": "LSTM-FIN+CNN-II",
+    "lstm_fin": "LSTM-FIN",
+}
+GROUPS = {"within": "Within-subject (1-25)", "cross": "Cross-subject (26-40)", "all": "All (1-40)"}
+
+
+def in_group(df: pd.DataFrame, group: str) -> pd.DataFrame:
+    if group == "all":
+        return df
+    return df[df["subject"].isin(groups.get(group, []))]
+
+
+def per_subject(df: pd.DataFrame, metric: str) -> pd.Series:
+    """Mean over seeds (and conditions) within each subject."""
+    return df[df["metric"] == metric].groupby("subject")["value"].mean()
+
+
+def mean_sd(values: pd.Series, scale: float = 100.0, digits: int = 2) -> str:
+    if values.empty:
+        return "not computed"
+    sd = values.std(ddof=1) * scale if len(values) > 1 else float("nan")
+    return f"{values.mean() * scale:.{digits}f} ± {sd:.{digits}f} (n={len(values)})"
+
+
+def published_value(**match) -> str:
+    sel = published
+    for k, v in match.items():
+        sel = sel[sel[k] == v]
+    if sel.empty:
+        return ""
+    r = sel.iloc[0]
+    return f"{r['mean']:g}" + (f" ± {r['sd']:g}" if pd.notna(r["sd"]) else "")
+
+
+# %% [markdown]
+# ## Our choices
+#
+# Settings the paper and its code do not give, each a config value (`config/config.yaml`):
+#
+# - **Validation**: the last 20 % of every training trial, cut in time (windows that
+#   straddle the cut are dropped), selects the epoch; FIN pre-training stops early on
+#   repetition 6 of subjects 1-25 (never a test repetition); patience 5 epochs.
+# - **Standardisation**: per channel, fitted on each job's training windows; features
+#   z-scored per feature and channel on the training windows.
+# - **Feature copies**: Gaussian noise (sd 0.01 on the z scale) on 11 of the 12 copies
+#   during training only; inference sees exact copies.
+# - **LSTM+CNN-II**: LSTMs random, CNN initialised from the subject's CNN-II, as in
+#   LSTM-FIN+CNN-II, so the two differ only by FIN pre-training.
+# - **MAP** (Table 1): mean percentage accuracy, each channel-window's
+#   1 − |error| / |true| floored at 0, on the feature's own scale, over a subject's test
+#   repetitions (so it lies in 0–100 %).
+# - **Data efficiency**: the first p % of the training windows of every trial (in time).
+# - **Forward in time**: window i's input is paired with the label of window i + p in the
+#   subject's list of kept windows (the authors' pairing).
+# - **SVM**: scikit-learn's RBF SVC with C = 1 and gamma = "scale".
+
+# %%
+if experiments:
+    rows = []
+    for name, exp in experiments.items():
+        prep = exp.get("preprocessing_settings", {})
+        for model, params in exp["models"].items():
+            rows.append(
+                {
+                    "experiment": name,
+                    "model": model,
+                    "protocols": ", ".join(exp["protocols"]),
+                    "window": prep.get("window"),
+                    "model settings": {k: v for k, v in params.items() if k != "init_from"},
+                    "starts from": params.get("init_from", ""),
+                    "training": exp.get("training"),
+                }
+            )
+    display(pd.DataFrame(rows).set_index(["experiment", "model"]))
+
+# %% [markdown]
+# ## Table 1: feature imitation
+#
+# R² and MAP of each imitated feature on the test repetitions (2, 5) of every subject,
+# mean ± sd over subjects. The FIN is pre-trained on subjects 1-25, repetitions 1, 3, 4.
+
+# %%
+fin = scores[(scores["experiment"] == "wu2024_pretrain") & (scores["model"] == "lstm_fin")]
+rows = []
+for feat in ("ENT", "RMS", "SSI", "VAR"):
+    r2 = per_subject(fin, f"r2_{feat.lower()}")
+    mp = per_subject(fin, f"map_{feat.lower()}")
+    rows.append(
+        {
+            "feature": feat,
+            "R² reproduced": mean_sd(r2, 1.0, 3),
+            "R² published": published_value(table="table1", row=feat, metric=f"r2_{feat.lower()}"),
+            "MAP % reproduced": mean_sd(mp, 100.0, 2),
+            "MAP % published": published_value(
+                table="table1", row=feat, metric=f"map_{feat.lower()}"
+            ),
+        }
+    )
+display(pd.DataFrame(rows).set_index("feature"))
+
+# %%
+pred_file = (
+    Path(results_dir) / "scores/wu2024_pretrain/pooled_subjects/lstm_fin/fold-pool_seed-0.npz"
+)
+if pred_file.exists():
+    with np.load(pred_file) as z:
+        true, pred, names = z["features_true"], z["features_pred"], list(z["features"])
+    rng = np.random.default_rng(0)
+    take = rng.choice(len(true), size=min(len(true), 400), replace=False)
+    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.2))
+    for f, (ax, name) in enumerate(zip(axes, names)):
+        t, p = true[take, f].ravel(), pred[take, f].ravel()
+        ax.scatter(t, p, s=3, alpha=0.4)
+        lim = [min(t.min(), p.min()), max(t.max(), p.max())]
+        ax.plot(lim, lim, "k--", lw=0.8)
+        ax.set_title(name.upper())
+        ax.set_xlabel("true")
+        ax.set_ylabel("imitated")
+    fig.suptitle("LSTM-FIN: imitated vs true features (test windows)")
+    fig.tight_layout()
+    fig.savefig(FIG / "feature_imitation.png", dpi=120)
+    plt.show()
+else:
+    display(Markdown("Feature-imitation scatter: **not computed** (no FIN predictions)."))
+
+# %% [markdown]
+# ## Table 2: accuracy of the five models
+#
+# Accuracy in percent on test repetitions 2 and 5, subject by subject, mean ± sd over the
+# subjects of each group. CNN-I is one model for subjects 1-25 (repetitions 1, 3, 4, 6);
+# the others are one model per subject (repetition 6 for subjects 1-25, which gave 1, 3, 4
+# to pre-training; 1, 3, 4, 6 for subjects 26-40).
+
+# %%
+MAIN = {"cnn_i": "wu2024_multi", "cnn_ii": "wu2024", "svm": "wu2024"}
+MAIN.update(lstm_cnn_ii="wu2024", lstm_fin_cnn_ii="wu2024")
+rows = []
+for group, label in GROUPS.items():
+    for model, exp in MAIN.items():
+        sel = in_group(scores[(scores["experiment"] == exp) & (scores["model"] == model)], group)
+        rows.append(
+            {
+                "group": label,
+                "model": NAMES[model],
+                "inputs": "raw sEMG" if model.startswith("lstm") else "ENT, RMS, SSI, VAR",
+                "reproduced": mean_sd(per_subject(sel, "accuracy")),
+                "published": published_value(
+                    table="table2", model=model, group=group, metric="accuracy"
+                ),
+            }
+        )
+table2 = pd.DataFrame(rows).set_index(["group", "model"])
+display(table2)
+
+# %%
+acc = scores[
+    (scores["metric"] == "accuracy") & scores["experiment"].isin(["wu2024", "wu2024_multi"])
+]
+if not acc.empty:
+    acc = acc.assign(
+        model=acc["model"].map(NAMES),
+        group=np.where(acc["subject"].isin(groups.get("within", [])), "within", "cross"),
+        accuracy=100 * acc["value"],
+    )
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    sns.stripplot(data=acc, x="model", y="accuracy", hue="group", dodge=True, ax=ax)
+    ax.set_ylabel("accuracy (%)")
+    ax.set_title("Table 2 per subject")
+    fig.tight_layout()
+    fig.savefig(FIG / "table2_per_subject.png", dpi=120)
+    plt.show()
+
+# %% [markdown]
+# ## Table 3: training time
+#
+# Epochs to converge (the epoch validation chose) and mean seconds per training epoch,
+# measured in this run, on the hardware named below. The published times come from the
+# authors' GPU; they are not comparable with a different machine.
+
+# %%
+rows = []
+TABLE3 = [
+    ("cnn_i", "wu2024_multi"),
+    ("cnn_ii", "wu2024"),
+    ("lstm_cnn_ii", "wu2024"),
+    ("lstm_fin_cnn_ii", "wu2024"),
+    ("lstm_fin", "wu2024_pretrain"),
+]
+
+
+def fit_timings(experiment: str, model: str) -> pd.DataFrame:
+    if timings.empty:
+        return timings
+    t = timings
+    return t[(t["experiment"] == experiment) & (t["model"] == model) & (t["stage"] == "fit")]
+
+
+NC = "not computed"
+for model, exp in TABLE3:
+    t = fit_timings(exp, model)
+    done = len(t) > 0
+    rows.append(
+        {
+            "model": NAMES[model],
+            "epochs reproduced": f"{t['epochs_to_converge'].mean():.1f}" if done else NC,
+            "epochs published": published_value(table="table3", model=model, metric="epochs"),
+            "s/epoch reproduced": f"{t['seconds_per_epoch'].mean():.2f}" if done else NC,
+            "s/epoch published": published_value(
+                table="table3", model=model, metric="epoch_seconds"
+            ),
+            "windows/s": f"{t['windows_per_second'].mean():.0f}" if done else "",
+            "jobs": len(t),
+        }
+    )
+display(pd.DataFrame(rows).set_index("model"))
+if len(timings):
+    display(Markdown("Hardware: " + "; ".join(sorted(timings["hardware"].dropna().unique()))))
+
+# %% [markdown]
+# ## Figure: data efficiency
+#
+# Accuracy against the share of the fine-tuning data used (the first p % of the training
+# windows of every trial), within-subject (1-25) and cross-subject (26-40).
+
+# %%
+eff = scores[(scores["experiment"] == "wu2024_data_efficiency") & (scores["metric"] == "accuracy")]
+if not eff.empty:
+    eff = eff.assign(
+        share=eff["condition"].str.extract(r"fraction=(\d+)%")[0].astype(float),
+        group=np.where(eff["subject"].isin(groups.get("within", [])), "within", "cross"),
+        accuracy=100 * eff["value"],
+        model=eff["model"].map(NAMES),
+    )
+    fig, ax = plt.subplots(figsize=(6, 4))
+    sns.lineplot(data=eff, x="share", y="accuracy", hue="group", style="model", marker="o", ax=ax)
+    ax.set_xlabel("share of fine-tuning data (%)")
+    ax.set_ylabel("accuracy (%)")
+    ax.set_title("Data efficiency (mean over subjects, 95 % CI)")
+    fig.tight_layout()
+    fig.savefig(FIG / "data_efficiency.png", dpi=120)
+    plt.show()
+    display(
+        eff.groupby(["model", "group", "share"])["accuracy"].agg(["mean", "std", "count"]).round(2)
+    )
+else:
+    display(Markdown("Data-efficiency figure: **not computed**."))
+
+# %% [markdown]
+# ## Figure: forward in time
+#
+# Accuracy when each window is paired with the label 50-300 ms ahead; 0 ms is the
+# subject's model of Table 2. Published: a drop of roughly 15 %.
+#
+# The pairing is the authors' (window i with the label of window i + p in the subject's
+# list of movement windows, rest excluded). In Ninapro the repetitions of one movement
+# follow each other, so the pairing changes a label only where one movement ends and the
+# next begins: expect a small drop, and read a large published drop with that in mind.
+
+# %%
+fwd = scores[(scores["experiment"] == "wu2024_forward") & (scores["metric"] == "accuracy")]
+now = scores[
+    (scores["experiment"] == "wu2024")
+    & (scores["metric"] == "accuracy")
+    & scores["model"].isin(["cnn_ii", "lstm_fin_cnn_ii"])
+]
+if not fwd.empty:
+    fwd = fwd.assign(ahead=fwd["condition"].str.extract(r"ahead=(\d+)")[0].astype(float))
+    both = pd.concat([now.assign(ahead=0.0), fwd], ignore_index=True)
+    both = both.assign(accuracy=100 * both["value"], model=both["model"].map(NAMES))
+    fig, ax = plt.subplots(figsize=(6, 4))
+    sns.lineplot(data=both, x="ahead", y="accuracy", hue="model", marker="o", ax=ax)
+    ax.set_xlabel("prediction ahead (ms)")
+    ax.set_ylabel("accuracy (%)")
+    ax.set_title("Forward-in-time classification (mean over subjects, 95 % CI)")
+    fig.tight_layout()
+    fig.savefig(FIG / "forward_in_time.png", dpi=120)
+    plt.show()
+    display(both.groupby(["model", "ahead"])["accuracy"].agg(["mean", "std", "count"]).round(2))
+else:
+    display(Markdown("Forward-in-time figure: **not computed**."))
+
+# %% [markdown]
+# ## Audit rows of this paper
+#
+# Every published number of document 001 beside this run's value, with the audit's
+# verdict (tolerance rule in the audit report). Differences ("gain", "drop") are paired
+# by subject.
+
+# %%
+with_timings = all_scores
+if len(timings):
+    with_timings = pd.concat([all_scores, timing_scores(timings)], ignore_index=True)
+rows = audit(published, with_timings, **audit_settings)
+display(rows.drop(columns=["paper"]).set_index(["table", "row", "column"]))

@@ -1,0 +1,381 @@
+"""Wu et al. 2024: feature definitions, the DB2 window rule, the splits, FIN pre-training,
+the checkpoint hand-over to fine-tuning, forward-in-time labels and the audit differences.
+
+Data: the synthetic twin of Ninapro DB2 in its real .mat format, read and windowed by the
+package (3 subjects, 5 movements, short trials), so every test runs in seconds.
+"""
+
+from __future__ import annotations
+
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from conftest import REPO, write_yaml
+from emgrepro.config import jobs, load
+from emgrepro.datasets.synthetic import write_twin
+from emgrepro.errors import ConfigError
+from emgrepro.evaluation.audit import audit
+from emgrepro.evaluation.data import WindowTable
+from emgrepro.features.window_stats import (
+    FEATURES,
+    subset_window_features,
+    window_features,
+    window_features_loop,
+)
+from emgrepro.models import build_model
+from emgrepro.preprocess.subject import preprocess_subject
+from emgrepro.preprocess.windows import SubjectWindows
+from emgrepro.protocols import PROTOCOLS
+
+SUBJECTS = [1, 2, 26]
+CLASSES = [1, 2, 3, 4, 5]
+PREP = {
+    "dataset": "ninapro_db2",
+    "exercises": [1],
+    "filter": None,
+    "window": {"length_ms": 300, "step_ms": 100, "label_rule": "endpoints"},
+}
+TRANSFER = {
+    "pretrained_subjects": [1, 2],
+    "pretrained_train_repetitions": [6],
+    "train_repetitions": [1, 3, 4, 6],
+    "test_repetitions": [2, 5],
+    "val_fraction": 0.2,
+}
+SMALL_FIN = {"hidden": 8, "layers": 1, "bidirectional": True}
+
+
+@pytest.fixture(scope="module")
+def db2(tmp_path_factory) -> dict[int, SubjectWindows]:
+    root = tmp_path_factory.mktemp("db2")
+    archive = root / "db2.zip"
+    scale = {"n_movements": 5, "hold_s": 1.0, "rest_s": 0.5}
+    write_twin("ninapro_db2", archive, subjects=SUBJECTS, seed=7, scale=scale)
+    out = {}
+    with zipfile.ZipFile(archive) as zf:
+        for s in SUBJECTS:
+            raw = root / "raw" / f"sub-{s}"
+            raw.mkdir(parents=True)
+            (raw / f"S{s}_E1_A1.mat").write_bytes(zf.read(f"DB2_s{s}/S{s}_E1_A1.mat"))
+            preprocess_subject("ninapro_db2", s, raw, PREP, root / "win" / f"sub-{s}")
+            out[s] = SubjectWindows.load(root / "win" / f"sub-{s}")
+    return out
+
+
+def table(db2, subjects=SUBJECTS) -> WindowTable:
+    return WindowTable([db2[s] for s in subjects], CLASSES)
+
+
+# -- features -------------------------------------------------------------------------
+
+
+def test_features_match_hand_computed_values():
+    # one channel, window of 4 samples: x = (0, 0, 0, ln 3) and a constant window (2, 2, 2, 2)
+    ln3 = np.log(3.0)
+    signal = np.array([[0.0], [0.0], [0.0], [ln3], [2.0], [2.0], [2.0], [2.0]])
+    got = window_features(signal, np.array([0, 4]), 4, np.zeros(1), np.ones(1))[:, :, 0]
+    # softmax = (1, 1, 1, 3) / 6 -> entropy = 3 * ln(6) / 6 + ln(2) / 2 = ln(12) / 2
+    np.testing.assert_allclose(
+        got[0], [np.log(12) / 2, ln3 / 2, 3 * ln3**2 / 16, ln3**2], rtol=1e-12
+    )
+    np.testing.assert_allclose(got[1], [np.log(4), 2.0, 0.0, 16.0], rtol=1e-12, atol=1e-12)
+    assert list(FEATURES) == ["ent", "rms", "var", "ssi"]
+
+
+def test_features_use_the_given_standardisation():
+    rng = np.random.default_rng(1)
+    z = rng.standard_normal((200, 3))
+    raw = 5.0 + 2.0 * z
+    starts = np.arange(0, 150, 10)
+    a = window_features(raw, starts, 50, np.full(3, 5.0), np.full(3, 2.0))
+    b = window_features(z, starts, 50, np.zeros(3), np.ones(3))
+    np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_vectorised_features_equal_the_loop_to_1e6_relative():
+    rng = np.random.default_rng(0)
+    n = 30000
+    burst = np.exp(rng.normal(0.0, 1.0, size=(n, 1)))  # heavy tails: softmax near one-hot
+    signal = (3 * rng.standard_normal((n, 12)) * burst).astype(np.float32)
+    starts = np.arange(0, n - 600, 20)
+    starts = np.concatenate([starts[rng.random(starts.size) > 0.4], [3, 11, 29001]])
+    rng.shuffle(starts)  # any order, scattered runs, several residues
+    mean, sd = signal.mean(axis=0), signal.std(axis=0)
+    fast = window_features(signal, starts, 600, mean, sd)
+    slow = window_features_loop(signal, starts, 600, mean, sd)
+    # entropies that vanish (one sample dominating the softmax) are compared absolutely
+    np.testing.assert_allclose(fast, slow, rtol=1e-6, atol=1e-12)
+
+
+def test_subset_features_follow_subset_order(db2):
+    t = table(db2, [1, 2])
+    rows = np.random.default_rng(0).permutation(len(t))[:50]
+    sub = t.subset(rows)
+    mean, sd = np.zeros(12), np.ones(12)
+    got = subset_window_features(sub, mean, sd)
+    for i, r in enumerate(rows[:5]):
+        sw = t.subjects[int(t.meta["subject"][r])]
+        start = int(t.meta["start"][r])
+        want = window_features_loop(sw.signal, np.array([start]), sw.length, mean, sd)[0]
+        np.testing.assert_allclose(got[i], want, rtol=1e-6, atol=1e-12)
+
+
+# -- window rule and splits -----------------------------------------------------------
+
+
+def test_db2_windows_are_300ms_every_10ms_style_with_endpoint_rule(db2):
+    sw = db2[1]
+    assert sw.length == 600 and sw.step == 200 and sw.fs == 2000  # step 100 ms here
+    labels = sw.sample_labels
+    reps = sw.sample_repetition
+    ends = sw.starts + sw.length - 1
+    assert (labels[sw.starts] == labels[ends]).all() and (reps[sw.starts] == reps[ends]).all()
+    # the table excludes rest (label 0) and keeps the 5 movements
+    t = table(db2, [1])
+    assert set(t.meta["label"]) == set(CLASSES)
+    view = sw.view()
+    assert np.shares_memory(view, sw.signal), "windows are views of the stored signal"
+
+
+def _covered(t: WindowTable, rows: np.ndarray) -> set[tuple[int, int]]:
+    out = set()
+    for r in rows:
+        s, a = int(t.meta["subject"][r]), int(t.meta["start"][r])
+        out.update((s, i) for i in range(a, a + int(t.n_times)))
+    return out
+
+
+@pytest.mark.parametrize("subject", [1, 26])
+def test_subject_transfer_split(db2, subject):
+    t = table(db2)
+    proto = PROTOCOLS.get("subject_transfer")
+    split = proto.split(t.meta, str(subject), SUBJECTS, TRANSFER, 0)
+    reps = t.meta["repetition"].to_numpy()
+    subj = t.meta["subject"].to_numpy()
+    assert set(subj[split.train]) == set(subj[split.test]) == {subject}
+    want = {6} if subject in TRANSFER["pretrained_subjects"] else {1, 3, 4, 6}
+    assert set(reps[split.train]) == want
+    assert set(reps[split.val]) <= want
+    assert set(reps[split.test]) == {2, 5}
+    assert not set(reps[split.train]) & set(reps[split.test])
+    train, val, test = (_covered(t, r) for r in (split.train, split.val, split.test))
+    assert not train & val and not train & test and not val & test, "no shared sample"
+    assert len(split.val) and len(split.train)
+
+
+def test_data_efficiency_fractions_shrink_training_and_keep_validation(db2):
+    t = table(db2)
+    proto = PROTOCOLS.get("subject_transfer")
+    params = {**TRANSFER, "fractions": [20, 100]}
+    assert proto.folds(SUBJECTS, params)[:2] == ["1-f20", "1-f100"]
+    small = proto.split(t.meta, "26-f20", SUBJECTS, params, 0)
+    full = proto.split(t.meta, "26-f100", SUBJECTS, params, 0)
+    assert 0 < len(small.train) <= 0.5 * len(full.train)
+    assert set(small.train) <= set(full.train)
+    np.testing.assert_array_equal(small.val, full.val)
+    np.testing.assert_array_equal(small.test, full.test)
+    assert small.info["condition"] == "fraction=20%"
+
+
+def test_pooled_subjects_train_on_the_pool_and_test_everyone(db2):
+    t = table(db2)
+    proto = PROTOCOLS.get("pooled_subjects")
+    params = {
+        "train_subjects": [1, 2],
+        "train_repetitions": [1, 3, 4],
+        "val_repetitions": [6],
+        "test_repetitions": [2, 5],
+    }
+    split = proto.split(t.meta, "pool", SUBJECTS, params, 0)
+    subj, reps = t.meta["subject"].to_numpy(), t.meta["repetition"].to_numpy()
+    assert set(subj[split.train]) == {1, 2} and set(reps[split.train]) == {1, 3, 4}
+    assert set(reps[split.val]) == {6}
+    assert split.test_subjects == SUBJECTS and set(reps[split.test]) == {2, 5}
+    with pytest.raises(ConfigError, match="train_subjects"):
+        proto.split(t.meta, "pool", SUBJECTS, {**params, "train_subjects": [9]}, 0)
+
+
+def test_forward_in_time_pairs_window_i_with_label_of_window_i_plus_p(db2):
+    t = table(db2, [1, 2])
+    before = t.meta.copy()
+    proto = PROTOCOLS.get("subject_transfer")
+    proto.prepare(t, "1-a200", {**TRANSFER, "ahead_ms": [200]})  # 200 ms = 2 windows of 100
+    assert len(t.meta) == len(before) - 2 * 2  # the last 2 windows of each subject go
+    for s in (1, 2):
+        old = before[before.subject == s]
+        new = t.meta[t.meta.subject == s]
+        np.testing.assert_array_equal(new["start"], old["start"].iloc[:-2])
+        np.testing.assert_array_equal(new["label"], old["label"].iloc[2:])
+    np.testing.assert_array_equal(t.y, t.meta["label_index"])
+    with pytest.raises(ConfigError, match="multiple"):
+        proto.prepare(table(db2, [1]), "1-a70", {**TRANSFER, "ahead_ms": [70]})
+
+
+# -- models: pre-training and hand-over -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fitted_fin(db2):
+    """A small FIN pre-trained on subject 1, repetitions 1, 3, 4 (validation: 6)."""
+    t = table(db2, [1, 2])
+    proto = PROTOCOLS.get("pooled_subjects")
+    params = {
+        "train_subjects": [1],
+        "train_repetitions": [1, 3, 4],
+        "val_repetitions": [6],
+        "test_repetitions": [2, 5],
+    }
+    split = proto.split(t.meta, "pool", [1, 2], params, 0)
+    torch.manual_seed(0)
+    training = {"max_epochs": 6, "patience": 6, "batch_size": 240, "lr": 0.02}
+    fin = build_model("lstm_fin", 12, 5, 600, training=training, device="cpu", **SMALL_FIN)
+    fin.fit(t.subset(split.train), t.subset(split.val))
+    return fin, t, split
+
+
+def test_fin_pretraining_lowers_imitation_error(fitted_fin):
+    fin, t, split = fitted_fin
+    val = t.subset(split.val)
+    torch.manual_seed(0)
+    fresh = build_model("lstm_fin", 12, 5, 600, device="cpu", **SMALL_FIN)
+    fresh.mean, fresh.sd = fin.mean, fin.sd
+    fresh.target_mean, fresh.target_sd = fin.target_mean, fin.target_sd
+    trained_mse, fresh_mse = -fin.val_score(val), -fresh.val_score(val)
+    assert trained_mse < 0.5 * fresh_mse, (trained_mse, fresh_mse)
+    losses = [h["train_loss"] for h in fin.history]
+    assert losses[-1] < losses[0]
+    scores, arrays = fin.evaluate(t.subset(split.test), {"paper": "wu2024"})
+    r2 = scores[scores.metric == "r2_rms"]["value"]
+    assert len(r2) == 2 and (r2 > 0).all()  # also on subject 2, outside the pool
+    assert arrays["features_pred"].shape == arrays["features_true"].shape
+
+
+def test_checkpoint_hand_over_from_pretraining_to_fine_tuning(fitted_fin, tmp_path):
+    fin, t, _ = fitted_fin
+    fin.save(tmp_path / "fin.pt")
+    proto = PROTOCOLS.get("subject_transfer")
+    split = proto.split(t.meta, "2", [1, 2], TRANSFER, 0)
+    train, val = t.subset(split.train), t.subset(split.val)
+    cnn_training = {"max_epochs": 2, "patience": 2, "batch_size": 64, "lr": 0.01}
+    cnn = build_model("cnn_ii", 12, 5, 600, training=cnn_training, device="cpu")
+    cnn.fit(train, val)
+    cnn.save(tmp_path / "cnn.pt")
+
+    joint_training = {"max_epochs": 1, "patience": 1, "batch_size": 32, "lr": 0.01}
+    joint = build_model(
+        "lstm_fin_cnn_ii", 12, 5, 600, training=joint_training, device="cpu", **SMALL_FIN
+    )
+    joint.initialise({"fin": tmp_path / "fin.pt", "cnn": tmp_path / "cnn.pt"})
+    net = joint.module
+    assert len(net.fins) == 4 and all(len(copies) == 12 for copies in net.fins)  # 48 FINs
+    fin_state = fin.module.state_dict()
+    for f, copies in enumerate(net.fins):
+        for copy in copies:
+            for k, v in copy.state_dict().items():
+                assert torch.equal(v, fin_state[f"fins.{f}.{k}"]), (f, k)
+    for k, v in net.cnn.state_dict().items():
+        assert torch.equal(v, cnn.module.state_dict()[k]), k
+    np.testing.assert_allclose(net.fin_mean.numpy(), fin.target_mean, rtol=1e-6)
+    np.testing.assert_allclose(net.feat_sd.numpy(), cnn.feat_sd, rtol=1e-6)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    joint.fit(train, val)
+    after = net.state_dict()
+    changed = {k.split(".")[0] for k in before if not torch.equal(before[k], after[k])}
+    assert {"fins", "cnn"} <= changed, "both parts are fine-tuned jointly"
+    pred = joint.predict(t.subset(split.test))
+    assert pred.shape == (len(split.test),)
+
+
+def test_random_lstms_when_no_fin_is_handed_over(fitted_fin, tmp_path):
+    fin, _, _ = fitted_fin
+    torch.manual_seed(3)
+    joint = build_model("lstm_cnn_ii", 12, 5, 600, device="cpu", **SMALL_FIN)
+    w = joint.module.fins[0][0].lstm.weight_ih_l0
+    assert not torch.equal(w, fin.module.fins[0].lstm.weight_ih_l0)
+    with pytest.raises(Exception, match="unknown pre-trained part"):
+        joint.initialise({"decoder": tmp_path / "x.pt"})
+
+
+# -- configuration and audit ----------------------------------------------------------
+
+
+def _wu_config(tmp_path, **change):
+    write_yaml(tmp_path / "c.yaml", {"papers": ["wu2024"], "subjects": {"ninapro_db2": [1, 26]}})
+    cfg = load([REPO / "config" / "config.yaml", tmp_path / "c.yaml"])
+    for key, value in change.items():
+        exp, model = key.split("__")
+        cfg["experiments"][exp]["models"][model].update(value)
+    return cfg
+
+
+def test_jobs_carry_the_checkpoints_they_start_from(tmp_path):
+    cfg = _wu_config(tmp_path)
+    js = {(j.experiment, j.protocol, j.model, j.fold): j for j in jobs(cfg)}
+    joint = js[("wu2024", "subject_transfer", "lstm_fin_cnn_ii", "26")]
+    assert joint.extra["init"]["fin"]["experiment"] == "wu2024_pretrain"
+    assert joint.extra["init"]["cnn"] == {
+        "experiment": "wu2024",
+        "protocol": "subject_transfer",
+        "model": "cnn_ii",
+        "fold": "26",
+    }
+    assert "init_from" not in joint.model_params and "training" not in joint.model_params
+    assert joint.training["optimizer"] == "adam" and joint.training["max_epochs"] == 10
+    cnn = js[("wu2024", "subject_transfer", "cnn_ii", "26")]
+    assert cnn.training["optimizer"] == "adamw" and cnn.training["batch_size"] == 300
+    eff = js[("wu2024_data_efficiency", "subject_transfer", "lstm_fin_cnn_ii", "1-f20")]
+    assert eff.extra["init"]["cnn"]["fold"] == "1-f20"
+
+
+def test_bad_init_from_and_training_keys_are_config_errors(tmp_path):
+    bad = {"init_from": {"fin": {"experiment": "nope", "model": "lstm_fin"}}}
+    with pytest.raises(ConfigError, match="unknown experiment 'nope'"):
+        jobs(_wu_config(tmp_path, wu2024__lstm_fin_cnn_ii=bad))
+    with pytest.raises(ConfigError, match="unknown key"):
+        jobs(_wu_config(tmp_path, wu2024__cnn_ii={"training": {"epochz": 3}}))
+
+
+def test_audit_differences_are_paired_by_subject():
+    published = pd.DataFrame(
+        [
+            {
+                "paper": "p",
+                "table": "text",
+                "row": "gain",
+                "column": "g",
+                "metric": "accuracy_gain",
+                "unit": "percent",
+                "mean": 10.0,
+                "sd": np.nan,
+                "experiment": "e",
+                "protocol": "x",
+                "model": "a",
+                "group": "",
+                "n_classes": 17,
+                "versus": "model=b",
+            }
+        ]
+    )
+    rows = []
+    for model, base in (("a", 0.8), ("b", 0.7)):
+        for s in (1, 2):
+            rows.append(
+                dict(
+                    paper="p", experiment="e", dataset="d", protocol="x", model=model,
+                    subject=s, fold=str(s), condition="", seed=0, n_classes=17, data="real",
+                    metric="accuracy", value=base + 0.01 * s,
+                )
+            )  # fmt: skip
+    out = audit(
+        published,
+        pd.DataFrame(rows),
+        synthetic_datasets=[],
+        abs_tolerance_percent=1.0,
+        sd_multiplier=2.0,
+    )
+    assert out["reproduced_mean"].iloc[0] == pytest.approx(10.0)
+    assert out["n"].iloc[0] == 2 and out["verdict"].iloc[0] == "reproduced"
