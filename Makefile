@@ -32,6 +32,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/preprocess_speed.py
+	$(BIN)/python bench/wu2024_features.py
 
 clean:
 	rm -rf results logs .snakemake resources/synthetic

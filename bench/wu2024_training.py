@@ -59,7 +59,7 @@ def main() -> None:
             gpu = model.device.type == "cuda"
             n = len(table)
             if model_name != "cnn_ii":
-                n = args.windows or (4000 if gpu else 300)
+                n = args.windows or (4000 if gpu else 50)
             train = table.subset(torch.arange(min(n, len(table))).numpy())
             t0 = time.perf_counter()
             model.fit(train, None)
