@@ -264,6 +264,11 @@ def test_checkpoint_hand_over_from_pretraining_to_fine_tuning(fitted_fin, tmp_pa
     cnn = build_model("cnn_ii", 12, 5, 600, training=cnn_training, device="cpu")
     cnn.fit(train, val)
     cnn.save(tmp_path / "cnn.pt")
+    # every fitted scaling comes from the training windows only
+    mean, sd = train.channel_stats()
+    np.testing.assert_array_equal(cnn.mean, mean)
+    feats = subset_window_features(train, mean, sd)
+    np.testing.assert_allclose(cnn.feat_mean, feats.mean(axis=0), rtol=1e-12)
 
     joint_training = {"max_epochs": 1, "patience": 1, "batch_size": 32, "lr": 0.01}
     joint = build_model(
@@ -379,3 +384,7 @@ def test_audit_differences_are_paired_by_subject():
     )
     assert out["reproduced_mean"].iloc[0] == pytest.approx(10.0)
     assert out["n"].iloc[0] == 2 and out["verdict"].iloc[0] == "reproduced"
+    timing = published.assign(metric="epoch_seconds", unit="seconds", versus=np.nan, mean=1.0)
+    rows_t = pd.DataFrame(rows).assign(metric="epoch_seconds")
+    out = audit(timing, rows_t, synthetic_datasets=[], abs_tolerance_percent=1.0, sd_multiplier=2)
+    assert out["verdict"].iloc[0] == "not-comparable", "times depend on the hardware"

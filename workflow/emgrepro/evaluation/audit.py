@@ -71,10 +71,8 @@ def _per_subject(row: pd.Series, scores: pd.DataFrame, groups: dict) -> tuple[pd
     values = sel.groupby("subject")["value"].mean()
     synthetic = sel["is_synthetic"].any() if len(sel) else False
     other = _versus(row)
-    if other is None:
+    if other is None or not len(sel):
         return values, bool(synthetic)
-    if _text(row.get("versus")) and not len(sel):
-        return values, False
     sel_b = _matching_scores(other, scores, groups)
     b = sel_b.groupby("subject")["value"].mean()
     common = values.index.intersection(b.index)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -96,6 +97,12 @@ class Subset:
 
     def __len__(self) -> int:
         return int(self.rows.size)
+
+    @property
+    def key(self) -> tuple:
+        """Identifies these windows of this table, for caches of derived inputs."""
+        digest = hashlib.blake2b(np.ascontiguousarray(self.rows).tobytes(), digest_size=16)
+        return (id(self.table), self.rows.size, digest.hexdigest())
 
     @property
     def y(self) -> np.ndarray:

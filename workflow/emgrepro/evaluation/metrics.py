@@ -109,7 +109,7 @@ def timing_rows(info: dict) -> list[dict]:
     converge), mean seconds per epoch and training throughput, and the hardware."""
     job = info["job"]
     stages: dict[str, list[dict]] = {}
-    for record in info.get("history", []):
+    for record in info.get("history", [])[info.get("history_start", 0) :]:
         if "seconds" in record:
             stages.setdefault(record["stage"], []).append(record)
     fit = info.get("fit") or {}

@@ -137,6 +137,7 @@ def run_job(
         )
     if init_models:
         model.initialise({k: Path(v) for k, v in init_models.items()})
+    history_start = len(getattr(model, "history", []))  # a parent's epochs come before
     t0 = time.perf_counter()
     fit_info = protocol.train(model, train, val, params, n_base) or {}
     fit_seconds = time.perf_counter() - t0
@@ -180,6 +181,7 @@ def run_job(
         "split": split.info,
         "fit": fit_info,
         "history": getattr(model, "history", []),
+        "history_start": history_start,
         "fit_seconds": fit_seconds,
         "predict_seconds": predict_seconds,
         "hardware": hardware(getattr(model, "device", None)),

@@ -104,14 +104,14 @@ class FeatureCNN(TorchEstimator):
         super().__init__(n_chans, n_outputs, n_times, **kwargs)
         self.feat_mean = np.zeros((len(FEATURES), n_chans))
         self.feat_sd = np.ones((len(FEATURES), n_chans))
-        self._inputs: dict[int, np.ndarray] = {}
+        self._inputs: dict[tuple, np.ndarray] = {}
 
     def build_module(self) -> nn.Module:
         return FeatureCNNNet(len(FEATURES), self.n_chans, self.n_outputs, **self.arch)
 
     def features(self, data: Subset) -> np.ndarray:
         """z-scored features (n, F, C) of the windows, cached per subset."""
-        key = id(data)
+        key = data.key
         if key not in self._inputs:
             raw = subset_window_features(data, self.mean, self.sd)
             self._inputs[key] = ((raw - self.feat_mean) / self.feat_sd).astype(np.float32)

@@ -92,7 +92,7 @@ class FeatureImitator(TorchEstimator):
         super().__init__(n_chans, n_outputs, n_times, **kwargs)
         self.target_mean = np.zeros(len(FEATURES))
         self.target_sd = np.ones(len(FEATURES))
-        self._targets: dict[int, np.ndarray] = {}
+        self._targets: dict[tuple, np.ndarray] = {}
 
     def build_module(self) -> nn.Module:
         return FINBank(len(FEATURES), **self.fin)
@@ -103,7 +103,7 @@ class FeatureImitator(TorchEstimator):
         return subset_window_features(data, self.mean, self.sd)
 
     def _z_targets(self, data: Subset) -> np.ndarray:
-        key = id(data)
+        key = data.key
         if key not in self._targets:
             z = (self.true_features(data) - self.target_mean[None, :, None]) / self.target_sd[
                 None, :, None
