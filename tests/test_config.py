@@ -115,3 +115,32 @@ def test_papers_selects_experiments(full):
     full["papers"] = ["baseline"]
     conf = cfg.validate(full)
     assert set(cfg.selected_experiments(conf)) == {"baseline_6class", "baseline_10class"}
+
+
+def test_null_drops_a_protocol_or_model_from_the_run(tmp_path):
+    override = tmp_path / "small.yaml"
+    override.write_text(
+        yaml.safe_dump(
+            {
+                "papers": ["hristov2026"],
+                "experiments": {
+                    "hristov2026_6class": {
+                        "protocols": {"few_shot_curve": None},
+                        "models": {"td_lda": None},
+                    }
+                },
+            }
+        )
+    )
+    conf = cfg.load([CONFIG_DIR / "config.yaml", override])
+    exp = conf["experiments"]["hristov2026_6class"]
+    assert "few_shot_curve" not in exp["protocols"] and "td_lda" not in exp["models"]
+    jobs = [j for j in cfg.jobs(conf) if j.experiment == "hristov2026_6class"]
+    assert jobs and {j.protocol for j in jobs} == set(exp["protocols"])
+    assert {j.model for j in jobs} == {"csae", "cnn"}
+    # a protocol others start from cannot be dropped silently
+    override.write_text(
+        yaml.safe_dump({"experiments": {"hristov2026_6class": {"protocols": {"loso": None}}}})
+    )
+    with pytest.raises(ConfigError, match="loso"):
+        cfg.jobs(cfg.load([CONFIG_DIR / "config.yaml", override]))

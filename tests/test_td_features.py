@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
+import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from emgrepro.evaluation.data import WindowTable
 from emgrepro.features.time_domain import TD_FEATURES, td_features
 from emgrepro.models.td_lda import TDLDA, subset_features
 from emgrepro.preprocess.windows import SubjectWindows, window_starts
+from tiny_windows import tiny_subjects
 
 MAV, WL, ZC, SSC, RMS = range(5)
 
@@ -165,3 +170,31 @@ def test_td_lda_threshold_is_relative_to_training_sd_and_it_separates_amplitudes
     assert feats.shape == (len(test), 10)
     np.testing.assert_allclose(feats, td_features(table.batch(test.rows), model._abs_threshold))
     assert subset_features(table.subset(np.zeros(0, np.int64)), 0.0).shape == (0, 10)
+
+
+def test_a_classical_job_runs_without_importing_torch(tmp_path):
+    """TD+LDA and SVM jobs are many and short: torch's import would be most of their time."""
+    tiny_subjects(tmp_path, n_subjects=1)
+    spec = {
+        "paper": "baseline", "experiment": "e", "dataset": "khushaba_2ch", "protocol":
+        "within_subject", "model": "td_lda", "fold": "1", "seed": 0, "classes": [1, 2, 3],
+        "subjects": [1], "model_params": {"threshold": 0.01}, "training": {},
+        "protocol_params": {
+            "train_repetitions": [1, 2, 3, 4], "val_repetitions": [4], "test_repetitions": [5, 6]
+        },
+    }  # fmt: skip
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from emgrepro.evaluation.run import run_job\n"
+        f"spec = json.loads({json.dumps(json.dumps(spec))})\n"
+        "d = Path(sys.argv[1])\n"
+        "run_job(spec, d, d / 's.csv', d / 'p.npz', d / 'm.pt')\n"
+        "print('torch' in sys.modules)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.strip() == "False"
+    scores = pd.read_csv(tmp_path / "s.csv")
+    assert (scores.metric == "f1_macro").any()

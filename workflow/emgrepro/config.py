@@ -52,8 +52,23 @@ def _fill_additional(schema: dict, instance: Any) -> None:
                 _fill_additional(extra, value)
 
 
+def _drop_nulls(config: dict) -> None:
+    """A protocol or model set to null is left out of the run: an override file cannot
+    delete keys of the config it extends, but it can null them."""
+    experiments = config.get("experiments")
+    if not isinstance(experiments, dict):
+        return
+    for exp in experiments.values():
+        for key in ("protocols", "models"):
+            entries = exp.get(key) if isinstance(exp, dict) else None
+            if isinstance(entries, dict):
+                for name in [n for n, v in entries.items() if v is None]:
+                    del entries[name]
+
+
 def validate(config: dict, schema_path: Path = SCHEMA_YAML) -> dict:
     """Validate ``config`` in place against the schema, filling defaults."""
+    _drop_nulls(config)
     schema = yaml.safe_load(Path(schema_path).read_text())
     validator = _with_defaults(jsonschema.Draft202012Validator)(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))

@@ -45,8 +45,19 @@ class Registry:
         self._load()
         return sorted(self._items)
 
+    def _load_own_module(self, name: str) -> None:
+        """Import only the module named after ``name``, if there is one: a job that needs
+        one classical model then never imports torch through its neighbours."""
+        if self._loaded or name in self._items:
+            return
+        pkg = importlib.import_module(self.package)
+        if any(m.name == name for m in pkgutil.iter_modules(pkg.__path__)):
+            importlib.import_module(f"{self.package}.{name}")
+
     def get(self, name: str, where: str = "") -> Any:
-        self._load()
+        self._load_own_module(name)
+        if name not in self._items:
+            self._load()
         if name not in self._items:
             loc = f" (in {where})" if where else ""
             raise ConfigError(

@@ -6,6 +6,7 @@ import json
 import logging
 import platform
 import random
+import sys
 import time
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from emgrepro.errors import EmgreproError
 from emgrepro.evaluation.data import WindowTable
 from emgrepro.evaluation.metrics import f1_rows, score_rows
 from emgrepro.io import atomic_path, write_csv, write_text
-from emgrepro.models import build_model
+from emgrepro.models import MODELS, build_model
 from emgrepro.preprocess.windows import SubjectWindows
 from emgrepro.protocols import PROTOCOLS
 
@@ -24,17 +25,22 @@ log = logging.getLogger(__name__)
 
 
 def seed_everything(seed: int, threads: int = 1) -> None:
-    """Seed every generator a job may touch; deterministic algorithms on the CPU."""
+    """Seed every generator a job may touch; deterministic algorithms on the CPU.
+
+    torch is seeded only when the job's model imported it (import the model first):
+    a classical job is spared the seconds torch takes to import.
+    """
     random.seed(seed)
     np.random.seed(seed % 2**32)
-    import torch
+    if "torch" in sys.modules:
+        import torch
 
-    torch.manual_seed(seed)
-    torch.set_num_threads(threads)
-    torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.manual_seed(seed)
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-def hardware(device=None) -> str:
+def hardware(device=None, threads: int = 1) -> str:
     """What the job ran on, for timing tables: the GPU's name, else the CPU's."""
     if device is not None and getattr(device, "type", "") == "cuda":
         import torch
@@ -48,9 +54,9 @@ def hardware(device=None) -> str:
                 break
     except OSError:
         pass
-    import torch
-
-    return f"CPU {name} ({torch.get_num_threads()} thread(s))"
+    if "torch" in sys.modules:
+        threads = sys.modules["torch"].get_num_threads()
+    return f"CPU {name} ({threads} thread(s))"
 
 
 def load_table(spec: dict, windows_root: Path) -> WindowTable:
@@ -76,6 +82,7 @@ def run_job(
     parent's classes (``f1_macro_base_model``) beside the adapted one
     (``f1_macro_base_classes``): the gain of adaptation, or the forgetting of extension.
     """
+    MODELS.get(spec["model"])  # its module (and torch, if it needs it) before seeding
     seed_everything(spec["seed"], spec.get("threads", 1))
     table = load_table(spec, windows_root)
     protocol = PROTOCOLS.get(spec["protocol"])
@@ -184,7 +191,7 @@ def run_job(
         "history_start": history_start,
         "fit_seconds": fit_seconds,
         "predict_seconds": predict_seconds,
-        "hardware": hardware(getattr(model, "device", None)),
+        "hardware": hardware(getattr(model, "device", None), spec.get("threads", 1)),
     }
     write_text(Path(scores_out).with_suffix(".json"), json.dumps(info, indent=2, default=str))
     return info
