@@ -67,7 +67,7 @@ def main() -> None:
             epoch = model.history[-1]
             rate = epoch["n_train"] / epoch["seconds"]
             rows.append((name, epoch["n_train"], epoch["seconds"], rate, wall))
-        where = hardware(model.device)
+        where = hardware(model.device, args.threads)
     print(f"hardware: {where}; mixed precision: {gpu}")
     print()
     print("| model | windows | epoch s | windows / s | s per pre-training-sized epoch |")

@@ -41,7 +41,8 @@ def seed_everything(seed: int, threads: int = 1) -> None:
 
 
 def hardware(device=None, threads: int = 1) -> str:
-    """What the job ran on, for timing tables: the GPU's name, else the CPU's."""
+    """What the job ran on, for timing tables: the GPU's name, else the CPU's and the
+    job's thread count (``seed_everything`` gives torch the same)."""
     if device is not None and getattr(device, "type", "") == "cuda":
         import torch
 
@@ -54,8 +55,6 @@ def hardware(device=None, threads: int = 1) -> str:
                 break
     except OSError:
         pass
-    if "torch" in sys.modules:
-        threads = sys.modules["torch"].get_num_threads()
     return f"CPU {name} ({threads} thread(s))"
 
 
