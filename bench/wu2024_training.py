@@ -19,9 +19,9 @@ from pathlib import Path
 import torch
 from wu2024_features import db2_subject
 
-from emgrepro.evaluation.data import WindowTable
 from emgrepro.evaluation.run import hardware
 from emgrepro.models import build_model
+from emgrepro.preprocess.table import WindowTable
 
 PRETRAIN_WINDOWS = 25 * 3 * 17 * 470  # subjects x repetitions x movements x windows/trial
 MODELS = {

@@ -10,73 +10,45 @@
 # %% [markdown]
 # # Audit: published numbers versus this run
 #
-# Every number of the source documents (`config/published.csv`) beside what this run
-# computed. A number the pipeline did not compute is marked **not-run**; one computed on
-# synthetic data is marked **synthetic** and says nothing about the paper. Training times
-# are shown but marked **not-comparable**: they depend on the hardware, which the paper
-# reports name.
+# Every number of the source documents (`config/papers/<paper>.published.csv`) beside what
+# this run computed, judged by the rule below (`results/audit.csv`, written by the audit
+# rule; this report only reads it).
 
 # %% tags=["parameters"]
-scores_csv = "results/scores.csv"
-timings_csv = "results/timings.csv"
-published_csv = "config/published.csv"
-provenance_json = "results/provenance.json"
 audit_csv = "results/audit.csv"
+timings_csv = "results/timings.csv"
+provenance_json = "results/provenance.json"
 figures_dir = "results/figures/audit"
-audit_settings = {
-    "abs_tolerance_percent": 5.0,
-    "sd_multiplier": 2.0,
-    "groups": {},
-    "synthetic_datasets": [],
-}
 run_papers = []
 
 # %%
 import json
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from emgrepro.evaluation.audit import audit
-from emgrepro.evaluation.metrics import timing_scores
-from emgrepro.io import write_csv
-
-scores = pd.read_csv(scores_csv, keep_default_na=False, na_values=[""])
-if Path(timings_csv).exists():
-    timings = pd.read_csv(timings_csv, keep_default_na=False, na_values=[""])
-    scores = pd.concat([scores, timing_scores(timings)], ignore_index=True)
-published = pd.read_csv(published_csv)
-table = audit(published, scores, **audit_settings)
-abs_tolerance_percent = audit_settings["abs_tolerance_percent"]
-sd_multiplier = audit_settings["sd_multiplier"]
-synthetic_datasets = audit_settings["synthetic_datasets"]
-write_csv(table, audit_csv)
-Path(figures_dir).mkdir(parents=True, exist_ok=True)
-
-# %% [markdown]
-# ## The tolerance rule
-
-# %%
-display(
-    Markdown(
-        f"A published number counts as **reproduced** when |reproduced − published| ≤ "
-        f"max({abs_tolerance_percent} percentage points, {sd_multiplier} × published sd) "
-        "(for ratios the points are divided by 100). Reproduced values are means over "
-        "subjects of the per-subject mean over seeds."
-    )
+from emgrepro.evaluation.audit import VERDICTS, Rule
+from emgrepro.report import (
+    VERDICT_COLOURS,
+    read_table,
+    verdict_counts,
+    verdict_counts_styled,
+    verdict_table,
 )
-if synthetic_datasets:
+
+table = read_table(audit_csv)
+prov = json.loads(Path(provenance_json).read_text())
+rule = Rule(**{k: v for k, v in prov["config"]["audit"].items() if k in Rule.__dataclass_fields__})
+FIG = Path(figures_dir)
+FIG.mkdir(parents=True, exist_ok=True)
+if (table["data"] == "synthetic").any():
     display(
         Markdown(
-            "**This run used synthetic data** for: "
-            + ", ".join(f"`{d}`" for d in synthetic_datasets)
-            + ". Its numbers exercise the pipeline and prove nothing about the papers."
+            "**This run used synthetic data** for the numbers marked `synthetic`: they "
+            "exercise the pipeline and prove nothing about the papers."
         )
     )
 
@@ -84,46 +56,85 @@ if synthetic_datasets:
 # ## Verdicts per paper
 
 # %%
-counts = table.groupby(["paper", "verdict"]).size().unstack(fill_value=0)
-display(counts)
-ax = counts.plot.barh(stacked=True, figsize=(7, 3.5))
+counts = verdict_counts(table)
+display(verdict_counts_styled(table))
+ax = counts.plot.barh(
+    stacked=True, figsize=(8, 0.5 + 0.5 * len(counts)), color=[VERDICT_COLOURS[v] for v in counts]
+)
 ax.set_xlabel("published numbers")
+ax.set_ylabel("")
+ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
 ax.set_title("Audit verdicts")
 plt.tight_layout()
-plt.savefig(Path(figures_dir) / "verdicts.png", dpi=120)
+plt.savefig(FIG / "verdicts.png", dpi=120)
 plt.show()
+
+# %% [markdown]
+# ## The verdict rule
+
+# %%
+display(
+    Markdown(
+        f"Settings of this run: {rule.describe()}.\n\n"
+        "- **reproduced**: the confidence interval of (reproduced − published) — from the "
+        "published sd with the paper's n and the reproduced sd with this run's n — lies "
+        "inside ± margin.\n"
+        "- **not-reproduced**: the interval lies outside ± margin.\n"
+        "- **inconclusive**: the interval straddles the margin, or fewer subjects than the "
+        "minimum; the note says how many subjects would decide it.\n"
+        "- A published **difference** between two results is recomputed per subject (paired: "
+        "bootstrap interval, Wilcoxon signed-rank p; unpaired groups: Welch); its sign must "
+        "match: an interval that includes 0 never reproduces it.\n"
+        "- A published **bound** (>, ≥, <, ≤) is tested one-sided.\n"
+        "- **reduced-settings**: computed with settings other than the paper's own "
+        "(`config/papers/<paper>.yaml`, all subjects): never called reproduced; the "
+        "differences are listed.\n"
+        "- **synthetic**: computed on synthetic data. **not-comparable**: training times "
+        "(hardware). **not-run**: nothing computed.\n"
+        "- Subjects whose data chose hyper-parameters are left out of a verdict (note)."
+    )
+)
 
 # %% [markdown]
 # ## Every published number
 
 # %%
-pd.set_option("display.max_rows", 500)
-display(table)
+for paper, rows in table.groupby("paper", sort=False):
+    display(Markdown(f"### {paper}"))
+    display(verdict_table(rows))
 
 # %% [markdown]
 # ## Published versus reproduced (numbers the run computed)
 
 # %%
 done = table.dropna(subset=["reproduced_mean"])
+done = done[done["metric"].isin(["f1_macro", "accuracy"]) & done["table"].ne("")]
 if len(done):
-    fig, ax = plt.subplots(figsize=(5, 5))
+    fig, ax = plt.subplots(figsize=(5.5, 5))
     sns.scatterplot(
-        data=done, x="published_mean", y="reproduced_mean", hue="paper", style="verdict", ax=ax
+        data=done,
+        x="published_mean",
+        y="reproduced_mean",
+        hue="verdict",
+        style="paper",
+        palette={v: VERDICT_COLOURS[v] for v in VERDICTS},
+        edgecolor="black",
+        ax=ax,
     )
-    lim = [0, max(100.0, float(done[["published_mean", "reproduced_mean"]].max().max()))]
-    ax.plot(lim, lim, color="grey", lw=1)
-    ax.set_title("Published vs reproduced")
+    ax.plot([0, 100], [0, 100], color="grey", lw=1)
+    ax.set_xlabel("published (%)")
+    ax.set_ylabel("reproduced (%)")
+    ax.set_title("Accuracies and F1 scores")
     plt.tight_layout()
-    plt.savefig(Path(figures_dir) / "published_vs_reproduced.png", dpi=120)
+    plt.savefig(FIG / "published_vs_reproduced.png", dpi=120)
     plt.show()
 else:
-    display(Markdown("No published number was computed in this run."))
+    display(Markdown("No published accuracy or F1 was computed in this run."))
 
 # %% [markdown]
 # ## Provenance of this run
 
 # %%
-prov = json.loads(Path(provenance_json).read_text())
 display(
     Markdown(
         f"- commit: `{prov['git']['commit']}` (uncommitted changes: {prov['git']['dirty']})\n"

@@ -19,34 +19,28 @@
 # %% tags=["parameters"]
 scores_csv = "results/scores.csv"
 timings_csv = "results/timings.csv"
-published_csv = "config/published.csv"
+audit_csv = "results/audit.csv"
 figures_dir = "results/figures/baseline"
 paper = "baseline"
 results_dir = "results"
+paper_info = {}
+experiments = {}
+audit_rule = {}
 
 # %%
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 from sklearn.metrics import confusion_matrix
 
-scores = pd.read_csv(scores_csv)
-scores = scores[scores["paper"] == paper]
+from emgrepro.report import banner_markdown, load_tables, pooled_predictions
+
+tables = load_tables(paper, scores_csv, timings_csv, audit_csv)
+scores = tables.scores
 Path(figures_dir).mkdir(parents=True, exist_ok=True)
-if (scores["data"] == "synthetic").any():
-    display(
-        Markdown(
-            "**Synthetic data.** These numbers come from the synthetic twin of the "
-            "dataset: they show that the pipeline runs, nothing about real sEMG."
-        )
-    )
+display(Markdown(banner_markdown(tables, "the Khushaba 2-channel data")))
 
 # %% [markdown]
 # ## Macro F1 and accuracy (mean ± sd over subjects)
@@ -91,14 +85,12 @@ plt.show()
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
 for ax, exp in zip(axes, sorted(scores["experiment"].unique())):
-    files = sorted(Path(results_dir, "scores", exp, "within_subject").glob("*/*.npz"))
-    if not files:
+    pred = pooled_predictions(results_dir, exp, "within_subject", "td_lda")
+    if pred is None:
         ax.set_axis_off()
         continue
-    parts = [np.load(f) for f in files]
-    y_true = np.concatenate([p["y_true"] for p in parts])
-    y_pred = np.concatenate([p["y_pred"] for p in parts])
-    cm = confusion_matrix(y_true, y_pred, normalize="true")
+    y_true, y_pred, classes = pred
+    cm = confusion_matrix(y_true, y_pred, labels=range(len(classes)), normalize="true")
     sns.heatmap(cm, annot=True, fmt=".2f", cmap="Blues", cbar=False, ax=ax)
     ax.set_title(f"{exp}")
     ax.set_xlabel("predicted")

@@ -26,55 +26,46 @@
 # %% tags=["parameters"]
 scores_csv = "results/scores.csv"
 timings_csv = "results/timings.csv"
-published_csv = "config/published.csv"
+audit_csv = "results/audit.csv"
 figures_dir = "results/figures/wu2024"
 paper = "wu2024"
 results_dir = "results"
+paper_info = {}
 experiments = {}
-audit_settings = {
-    "abs_tolerance_percent": 5.0,
-    "sd_multiplier": 2.0,
-    "groups": {},
-    "synthetic_datasets": [],
-}
+audit_rule = {}
 
 # %%
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from emgrepro.evaluation.audit import audit
-from emgrepro.evaluation.metrics import timing_scores
+from emgrepro.report import (
+    NOT_COMPUTED,
+    banner_markdown,
+    choices_markdown,
+    claims,
+    load_tables,
+    mean_sd,
+    published_text,
+    verdict_table,
+)
 
 FIG = Path(figures_dir)
 FIG.mkdir(parents=True, exist_ok=True)
-all_scores = pd.read_csv(scores_csv, keep_default_na=False, na_values=[""])
-scores = all_scores[all_scores["paper"] == paper].copy()
-scores["condition"] = scores["condition"].fillna("")
-timings = pd.DataFrame()
-if Path(timings_csv).exists():
-    timings = pd.read_csv(timings_csv, keep_default_na=False, na_values=[""])
-    timings = timings[timings["paper"] == paper]
-published = pd.read_csv(published_csv)
-published = published[published["paper"] == paper]
-groups = audit_settings.get("groups", {}).get(paper, {})
-if (scores["data"] == "synthetic").any():
-    display(
-        Markdown(
-            "**Synthetic data.** These numbers come from the synthetic twin of Ninapro DB2 "
-            "(few subjects, short recordings, few epochs): they show that every step runs "
-            "and every table is regenerated, and say nothing about the paper."
+tables = load_tables(paper, scores_csv, timings_csv, audit_csv)
+scores, timings, audit_rows = tables.scores, tables.timings, tables.audit
+groups = paper_info.get("audit", {}).get("groups", {})
+display(
+    Markdown(
+        banner_markdown(
+            tables, "Ninapro DB2 (few subjects, short recordings, small models, few epochs)"
         )
     )
-if scores.empty:
-    display(Markdown("**Not computed:** no job of this paper ran in this configuration."))
+)
 
 NAMES = {
     "cnn_i": "CNN-I",
@@ -98,27 +89,21 @@ def per_subject(df: pd.DataFrame, metric: str) -> pd.Series:
     return df[df["metric"] == metric].groupby("subject")["value"].mean()
 
 
-def mean_sd(values: pd.Series, scale: float = 100.0, digits: int = 2) -> str:
-    if values.empty:
-        return "not computed"
-    sd = values.std(ddof=1) * scale if len(values) > 1 else float("nan")
-    return f"{values.mean() * scale:.{digits}f} ± {sd:.{digits}f} (n={len(values)})"
-
-
 def published_value(**match) -> str:
-    sel = published
+    """The published value of the audit row matching ``match``, and its verdict."""
+    sel = audit_rows
     for k, v in match.items():
         sel = sel[sel[k] == v]
     if sel.empty:
         return ""
     r = sel.iloc[0]
-    return f"{r['mean']:g}" + (f" ± {r['sd']:g}" if pd.notna(r["sd"]) else "")
+    return f"{published_text(r)} ({r['verdict']})"
 
 
 # %% [markdown]
 # ## Our choices
 #
-# Settings the paper and its code do not give, each a config value (`config/config.yaml`):
+# Settings the paper and its code do not give, each a config value (`config/papers/wu2024.yaml`):
 #
 # - **Validation**: the last 20 % of every training trial, cut in time (windows that
 #   straddle the cut are dropped), selects the epoch; FIN pre-training stops early on
@@ -226,7 +211,7 @@ for group, label in GROUPS.items():
                 "group": label,
                 "model": NAMES[model],
                 "inputs": "raw sEMG" if model.startswith("lstm") else "ENT, RMS, SSI, VAR",
-                "reproduced": mean_sd(per_subject(sel, "accuracy")),
+                "reproduced": mean_sd(per_subject(sel, "accuracy"), 100.0, 2),
                 "published": published_value(
                     table="table2", model=model, group=group, metric="accuracy"
                 ),
@@ -278,7 +263,7 @@ def fit_timings(experiment: str, model: str) -> pd.DataFrame:
     return t[(t["experiment"] == experiment) & (t["model"] == model) & (t["stage"] == "fit")]
 
 
-NC = "not computed"
+NC = NOT_COMPUTED
 for model, exp in TABLE3:
     t = fit_timings(exp, model)
     done = len(t) > 0
@@ -363,15 +348,25 @@ else:
     display(Markdown("Forward-in-time figure: **not computed**."))
 
 # %% [markdown]
+# ## The paper's claims, paired by subject
+#
+# Every "A beats B" the paper states, recomputed from this run: the difference between the
+# two results per subject (or between two groups of subjects), its interval and p-value.
+
+# %%
+display(claims(audit_rows))
+
+# %% [markdown]
 # ## Audit rows of this paper
 #
 # Every published number of document 001 beside this run's value, with the audit's
-# verdict (tolerance rule in the audit report). Differences ("gain", "drop") are paired
-# by subject.
+# verdict (`results/audit.csv`; the rule is in the audit report).
 
 # %%
-with_timings = all_scores
-if len(timings):
-    with_timings = pd.concat([all_scores, timing_scores(timings)], ignore_index=True)
-rows = audit(published, with_timings, **audit_settings)
-display(rows.drop(columns=["paper"]).set_index(["table", "row", "column"]))
+display(verdict_table(audit_rows))
+
+# %% [markdown]
+# ## Settings of this run
+
+# %%
+display(Markdown(choices_markdown(experiments)))

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+SHARED = REPO.parent / "shared"
+SHARED_DATA = SHARED / "data"
 KHUSHABA_DEV_ZIP = SHARED_DATA / "khushaba-2ch-dev.zip"
 DB1_S1_E1 = SHARED_DATA / "ninapro-db1-S1_A1_E1.mat"
 
@@ -27,8 +28,12 @@ def khushaba_dev_zip() -> Path:
 
 
 def snakemake_env() -> dict:
+    """The environment of a fresh shell: the project's venv is not on PATH (jobs must
+    find their interpreter without it)."""
     env = dict(os.environ)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    venv_bin = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != venv_bin)
+    env.pop("VIRTUAL_ENV", None)
     return env
 
 

@@ -7,6 +7,7 @@ import copy
 import pytest
 import yaml
 
+from conftest import write_yaml
 from emgrepro import config as cfg
 from emgrepro.errors import ConfigError
 from emgrepro.paths import CONFIG_DIR
@@ -14,7 +15,8 @@ from emgrepro.paths import CONFIG_DIR
 
 @pytest.fixture
 def full() -> dict:
-    return yaml.safe_load((CONFIG_DIR / "config.yaml").read_text())
+    """The full configuration (paper files + config.yaml), resolved but not validated."""
+    return cfg.resolve(yaml.safe_load((CONFIG_DIR / "config.yaml").read_text()))
 
 
 def test_full_config_validates_with_defaults(full):
@@ -27,8 +29,12 @@ def test_full_config_validates_with_defaults(full):
 
 def test_demo_config_merges_over_full():
     out = cfg.load([CONFIG_DIR / "config.yaml", CONFIG_DIR / "demo.yaml"])
-    assert out["sources"] == {"khushaba_2ch": "synthetic", "ninapro_db2": "synthetic"}
+    assert out["demo"] and out["sources"] == {}
+    assert cfg.is_synthetic(out, "khushaba_2ch") and cfg.is_synthetic(out, "ninapro_db2")
     assert "baseline_6class" in out["experiments"]
+    # each paper's demo section applies on top of its own file
+    assert out["experiments"]["hristov2026_6class"]["training"]["max_epochs"] == 8
+    assert out["preprocessing"]["ninapro_db2_wu"]["window"]["step_ms"] == 100
     assert cfg.dataset_subjects(out, "khushaba_2ch") == [1, 2, 4, 5]
     assert cfg.dataset_subjects(out, "ninapro_db2") == [1, 2, 26, 27]
 
@@ -144,3 +150,86 @@ def test_null_drops_a_protocol_or_model_from_the_run(tmp_path):
     )
     with pytest.raises(ConfigError, match="loso"):
         cfg.jobs(cfg.load([CONFIG_DIR / "config.yaml", override]))
+
+
+# ----------------------------------------------------------------------------- declared parameters
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        (
+            {"baseline_6class": {"models": {"td_lda": {"treshold": 0.5}}}},
+            "experiments/baseline_6class/models/td_lda: unknown parameter 'treshold' "
+            "(did you mean 'threshold'?)",
+        ),
+        (
+            {"baseline_6class": {"protocols": {"within_subject": {"test_repetitons": [5]}}}},
+            "experiments/baseline_6class/protocols/within_subject: unknown parameter "
+            "'test_repetitons' (did you mean 'test_repetitions'?)",
+        ),
+    ],
+)
+def test_misspelt_parameters_stop_the_plan(tmp_path, override, expected):
+    from conftest import run_snakemake
+
+    write_yaml(tmp_path / "typo.yaml", {"experiments": override})
+    proc = run_snakemake(tmp_path, "-n", "--configfile", "typo.yaml", check=False)
+    assert proc.returncode != 0
+    assert expected in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ({"hristov2026_6class": {"models": {"csae": {"filters": "16"}}}}, "csae/filters: '16'"),
+        ({"hristov2026_6class": {"models": {"csae": {"dropout": True}}}}, "expected number"),
+        (
+            {"hristov2026_6class": {"protocols": {"few_shot": {"fine_tune": {"epoch": 3}}}}},
+            "few_shot/fine_tune: unknown parameter 'epoch' (did you mean 'epochs'?)",
+        ),
+        (
+            {"hristov2026_6class": {"protocols": {"multi_subject": {"test_repetitions": [4]}}}},
+            "repetition(s) [4] are in both train_repetitions and test_repetitions",
+        ),
+        (
+            {"hristov2026_6class": {"protocols": {"few_shot": {"shots": 9}}}},
+            "few_shot/shots: [9] calibration trials",
+        ),
+        (
+            {"hristov2026_10class": {"models": {"td_lda": {}}}},
+            "protocol 'incremental' needs models that can extend; 'td_lda' cannot",
+        ),
+        (
+            {"hristov2026_6clas": {"training": {"max_epochs": 3}}},
+            "did you mean 'hristov2026_6class'",
+        ),
+    ],
+)
+def test_wrong_parameters_are_config_errors(tmp_path, override, expected):
+    write_yaml(tmp_path / "bad.yaml", {"experiments": override})
+    with pytest.raises(ConfigError) as e:
+        cfg.load([CONFIG_DIR / "config.yaml", tmp_path / "bad.yaml"])
+    assert expected in str(e.value)
+
+
+def test_every_model_and_protocol_declares_its_parameters():
+    """No ``**kwargs`` swallows a key: a model's ``**common`` only carries the arguments
+    every model gets, and an unknown key fails when the model is built."""
+    from emgrepro.models import COMMON_ARGS, MODELS, build_model, model_parameters
+    from emgrepro.protocols import PROTOCOLS
+
+    for name in MODELS.names():
+        declared = model_parameters(name)
+        assert not set(declared) & COMMON_ARGS
+        with pytest.raises(TypeError):
+            build_model(name, 2, 3, 200, no_such_parameter=1)
+    for name in PROTOCOLS.names():
+        assert PROTOCOLS.get(name).Params.__dataclass_fields__ is not None
+
+
+def test_yaml_errors_name_the_file_and_line(tmp_path):
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("papers: [baseline\nsubjects: {}\n")
+    with pytest.raises(ConfigError, match=r"broken.yaml:\d+:\d+: not valid YAML"):
+        cfg.load([CONFIG_DIR / "config.yaml", bad])

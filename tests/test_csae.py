@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from emgrepro.evaluation.cost import count_macs, count_parameters, inference_cost
-from emgrepro.evaluation.data import WindowTable
 from emgrepro.models import MODELS, build_model
 from emgrepro.models.csae import CSAENet
+from emgrepro.preprocess.table import WindowTable
 from emgrepro.protocols import PROTOCOLS
 from tiny_windows import tiny_subjects
 
@@ -45,7 +45,7 @@ def test_csae_learns_and_reconstruction_improves(tmp_path):
     subs = _table(tmp_path, n_subjects=1)
     table = WindowTable(subs, [1, 2, 3])
     split = PROTOCOLS.get("within_subject").split(
-        table.meta,
+        table,
         "1",
         [1],
         {"train_repetitions": [1, 2, 3, 4], "val_repetitions": [4], "test_repetitions": [5, 6]},
@@ -143,7 +143,7 @@ def test_few_shot_split_uses_only_the_new_subjects_first_k_trials():
     params = {"shots": [1, 3], "calibration_repetitions": [1, 2, 3, 4], "test_repetitions": [5, 6]}
     assert proto.folds([1, 2], params) == ["1-k1", "1-k3", "2-k1", "2-k3"]
     assert proto.parent("2-k3", params)["fold"] == "2"
-    split = proto.split(meta, "2-k3", [1, 2], params, 0)
+    split = proto.split_rows(meta, "2-k3", [1, 2], params, 0)
     assert set(meta.loc[split.train, "subject"]) == {2}
     assert set(meta.loc[split.train, "repetition"]) == {1, 2, 3}
     assert set(meta.loc[split.test, "repetition"]) == {5, 6}
@@ -163,9 +163,9 @@ def test_incremental_split_trains_on_new_classes_plus_rehearsal():
         "train_repetitions": [1, 2, 3, 4],
         "test_repetitions": [5, 6],
         "rehearsal": 0.25,
-        "n_base_classes": 6,
+        "base_experiment": "base",
     }
-    split = PROTOCOLS.get("incremental").split(meta, "pooled", [1], params, 0)
+    split = PROTOCOLS.get("incremental").split_rows(meta, "pooled", [1], params, 0, n_base=6)
     train = meta.loc[split.train]
     old = train["label_index"] < 6
     assert (~old).sum() == 4 * 40  # every new-class training window

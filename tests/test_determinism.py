@@ -17,9 +17,9 @@ import pytest
 import torch
 
 from conftest import REPO, run_snakemake, write_yaml
-from emgrepro.evaluation.data import WindowTable
 from emgrepro.evaluation.run import seed_everything
 from emgrepro.models import build_model
+from emgrepro.preprocess.table import WindowTable
 from emgrepro.protocols import PROTOCOLS
 from tiny_windows import tiny_subjects
 
@@ -96,7 +96,7 @@ TRAINING = {"max_epochs": 2, "patience": 2, "batch_size": 16, "lr": 3e-3}
 def tiny_split(tmp_path):
     table = WindowTable(_table(tmp_path), [1, 2, 3])
     split = PROTOCOLS.get("within_subject").split(
-        table.meta,
+        table,
         "1",
         [1],
         {"train_repetitions": [1, 2, 3, 4], "val_repetitions": [4], "test_repetitions": [5, 6]},

@@ -88,3 +88,39 @@ def test_real_audit_and_report(real_run):
     assert "Few-shot curve" in html and "Our choices" in html
     figures = {p.name for p in (real_run / "results" / "figures" / "hristov2026").glob("*.png")}
     assert {"few_shot_curve.png", "confusion_matrices.png", "reconstructions.png"} <= figures
+
+
+# ----------------------------------------------------------------------------- published
+
+
+def _published():
+    from emgrepro.evaluation.audit import read_published
+    from emgrepro.paths import published_csv
+
+    return read_published([published_csv("hristov2026")])
+
+
+@pytest.mark.parametrize(
+    "experiment,protocol,n_classes,mean,sd",
+    [
+        ("hristov2026_6class", "multi_subject", 6, 94.3, 0.3),
+        ("hristov2026_6class", "loso", 6, 35.1, 3.1),
+        ("hristov2026_6class", "few_shot", 6, 92.3, 0.9),
+        ("hristov2026_10class", "incremental", 10, 90.0, 0.2),
+    ],
+)
+def test_headline_numbers_are_registered(experiment, protocol, n_classes, mean, sd):
+    df = _published()
+    r = df[(df.experiment == experiment) & (df.protocol == protocol) & df.versus.isna()]
+    assert len(r) == 1
+    r = r.iloc[0]
+    assert (r["metric"], r["unit"], r["model"], int(r["n_classes"])) == (
+        "f1_macro", "percent", "csae", n_classes
+    )  # fmt: skip
+    assert (r["mean"], r["sd"], r["n"]) == (mean, sd, 8)
+
+
+def test_few_shot_gain_is_registered_as_a_paired_difference():
+    df = _published()
+    gain = df[df.metric == "f1_macro_gain"].iloc[0]
+    assert gain["versus"] == "protocol=loso" and gain["mean"] == pytest.approx(92.3 - 35.1)

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from emgrepro.errors import ConfigError
-from emgrepro.evaluation.data import WindowTable
 from emgrepro.evaluation.run import load_table
+from emgrepro.preprocess.table import WindowTable
 from emgrepro.preprocess.windows import SubjectWindows, window_starts, write_windows
 from emgrepro.protocols import PROTOCOLS
 from emgrepro.recording import Recording
@@ -97,7 +97,7 @@ def table_no_rest(tmp_path_factory) -> WindowTable:
 
 
 def split(name, table, fold, params=PARAMS, seed=0, subjects=SUBJECTS):
-    return PROTOCOLS.get(name).split(table.meta, fold, list(subjects), params, seed)
+    return PROTOCOLS.get(name).split(table, fold, list(subjects), params, seed)
 
 
 def covered(table: WindowTable, rows: np.ndarray) -> dict[int, np.ndarray]:
@@ -149,6 +149,7 @@ def direct_stats(table: WindowTable, rows: np.ndarray) -> tuple[np.ndarray, np.n
 def test_table_meta(table):
     meta = table.meta
     columns = ["subject", "repetition", "label", "local", "start", "stop", "label_index"]
+    columns.append("label_local")
     assert list(meta.columns) == columns
     assert (meta["label_index"] == table.y).all()
     assert (meta["stop"] - meta["start"] == LENGTH).all()
@@ -187,7 +188,7 @@ def test_within_subject_on_the_jobs_table(which, table, table_no_rest):
     for fold in proto.folds(SUBJECTS, PARAMS):
         assert proto.subjects_needed(fold, SUBJECTS, PARAMS) == [int(fold)]
         one = WindowTable([src.subjects[int(fold)]], CLASSES)
-        sp = proto.split(one.meta, fold, SUBJECTS, PARAMS, 0)
+        sp = proto.split(one, fold, SUBJECTS, PARAMS, 0)
         assert sp.test_subjects == [int(fold)]
         assert_disjoint(sp)
         assert_no_test_leak(one, sp)
@@ -236,7 +237,7 @@ def test_multi_subject(which, table, table_no_rest):
     assert proto.folds(SUBJECTS, PARAMS) == ["pooled"]
     assert proto.subjects_needed("pooled", SUBJECTS, PARAMS) == SUBJECTS
     assert not proto.leaky
-    sp = proto.split(t.meta, "pooled", SUBJECTS, PARAMS, 0)
+    sp = proto.split(t, "pooled", SUBJECTS, PARAMS, 0)
     assert sp.test_subjects == SUBJECTS
     assert_disjoint(sp)
     assert_no_test_leak(t, sp)
@@ -266,7 +267,7 @@ def test_multi_subject_without_val(table):
 )
 def test_repetition_in_train_and_test_is_a_config_error(name, params, table):
     fold = "1" if name == "within_subject" else "pooled"
-    with pytest.raises(ConfigError, match="train and test"):
+    with pytest.raises(ConfigError, match="in both .*_repetitions and test_repetitions"):
         split(name, table, fold, params)
 
 
@@ -282,7 +283,7 @@ def test_multi_subject_window_split_is_leaky(table):
     assert proto.leaky
     assert proto.folds(SUBJECTS, {}) == ["pooled"]
     params = {"test_fraction": 0.3, "val_fraction": 0.1}
-    sp = proto.split(table.meta, "pooled", SUBJECTS, params, 7)
+    sp = proto.split(table, "pooled", SUBJECTS, params, 7)
     assert sp.info.get("leaky") is True
     assert_disjoint(sp)
     n = len(table)
@@ -292,9 +293,9 @@ def test_multi_subject_window_split_is_leaky(table):
     # This is why the protocol is flagged and never reported as a result.
     assert n_shared(table, sp.test, sp.train) > 0
     # same seed, same split; another seed, another split
-    again = proto.split(table.meta, "pooled", SUBJECTS, params, 7)
+    again = proto.split(table, "pooled", SUBJECTS, params, 7)
     np.testing.assert_array_equal(again.test, sp.test)
-    other = proto.split(table.meta, "pooled", SUBJECTS, params, 8)
+    other = proto.split(table, "pooled", SUBJECTS, params, 8)
     assert not np.array_equal(other.test, sp.test)
 
 
@@ -353,11 +354,11 @@ def test_loso_with_too_few_subjects_is_a_config_error(table):
         proto.folds([1], {})
     # two subjects: one is tested, one validates, none is left to train
     with pytest.raises(ConfigError, match="no training subject"):
-        proto.split(table.meta, "1", [1, 2], {}, 0)
+        proto.split(table, "1", [1, 2], {}, 0)
     with pytest.raises(ConfigError, match="no training subject"):
         split("loso", table, "1", {"n_val_subjects": 3})
     # two subjects and no validation subject is fine
-    sp = proto.split(table.meta, "1", [1, 2], {"n_val_subjects": 0}, 0)
+    sp = proto.split(table, "1", [1, 2], {"n_val_subjects": 0}, 0)
     assert sp.val.size == 0
 
 
@@ -517,7 +518,7 @@ def test_property_within_subject_never_leaks(runs, length, step, roles, val_in_t
     sw = in_memory_subject(signal, labels, reps, length, step)
     t = WindowTable([sw], [0, 1, 2])
     params = params_from(roles, val_in_train)
-    sp = PROTOCOLS.get("within_subject").split(t.meta, "1", [1], params, 0)
+    sp = PROTOCOLS.get("within_subject").split(t, "1", [1], params, 0)
     assert_disjoint(sp)
     local = t.meta["local"].to_numpy()
     test = brute_cover(sw, local[sp.test])
@@ -547,7 +548,7 @@ def test_property_channel_stats_use_training_samples_only(runs, length, step, ro
     sw = in_memory_subject(signal, labels, reps, length, step)
     t = WindowTable([sw], [0, 1, 2])
     params = params_from(roles, False)
-    sp = PROTOCOLS.get("within_subject").split(t.meta, "1", [1], params, 0)
+    sp = PROTOCOLS.get("within_subject").split(t, "1", [1], params, 0)
     local = t.meta["local"].to_numpy()
     train_mask = brute_cover(sw, local[sp.train])
     mean, sd = t.subset(sp.train).channel_stats()
@@ -577,7 +578,7 @@ def test_property_multi_subject_never_leaks(runs, length, step, roles):
             in_memory_subject(np.zeros((lab.size, 1), np.float32), lab, rep, length, step, s)
         )
     t = WindowTable(subs, [0, 1, 2])
-    sp = PROTOCOLS.get("multi_subject").split(t.meta, "pooled", [1, 2], params_from(roles, True), 0)
+    sp = PROTOCOLS.get("multi_subject").split(t, "pooled", [1, 2], params_from(roles, True), 0)
     assert_disjoint(sp)
     assert n_shared(t, sp.test, sp.train) == 0
     assert n_shared(t, sp.test, sp.val) == 0

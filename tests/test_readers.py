@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from emgrepro.datasets import khushaba, ninapro, synthetic
+from emgrepro.datasets import khushaba, khushaba_twin, ninapro, synthetic
 from emgrepro.datasets.registry import get_dataset
 from emgrepro.errors import ConfigError, DataFormatError
 
@@ -169,7 +169,7 @@ def _write_khushaba_subject(root: Path, subject: int = 1, rows: int = 5) -> list
     for rel in khushaba.required_files(KH, subject):
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(synthetic.khushaba_csv_bytes(rng.normal(0, 3e-4, size=(rows, 2))))
+        path.write_bytes(khushaba_twin.khushaba_csv_bytes(rng.normal(0, 3e-4, size=(rows, 2))))
         paths.append(path)
     return paths
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from emgrepro.datasets import khushaba, ninapro, synthetic
+from emgrepro.datasets import khushaba, khushaba_twin, ninapro, synthetic
 from emgrepro.datasets.registry import get_dataset
 from emgrepro.errors import ConfigError
 
@@ -144,7 +144,7 @@ def test_khushaba_twin_text_format(tmp_path: Path) -> None:
     assert data.endswith(b"\r\n") and data.count(b"\r\n") == 300
     lines = data.split(b"\r\n")[:-1]
     assert all(REAL_CSV_LINE.match(line) for line in lines)
-    assert synthetic.khushaba_csv_bytes(np.array([[1.200843e-3, -2.919414e-4]])) == (
+    assert khushaba_twin.khushaba_csv_bytes(np.array([[1.200843e-3, -2.919414e-4]])) == (
         b"1.200843e-003,-2.919414e-004\r\n"
     )
 

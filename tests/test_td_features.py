@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emgrepro.evaluation.data import WindowTable
 from emgrepro.features.time_domain import TD_FEATURES, td_features
 from emgrepro.models.td_lda import TDLDA, subset_features
+from emgrepro.preprocess.table import WindowTable
 from emgrepro.preprocess.windows import SubjectWindows, window_starts
 from tiny_windows import tiny_subjects
 

@@ -6,7 +6,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from conftest import KHUSHABA_DEV_ZIP, REPO, need_shared, run_snakemake, write_yaml
+from conftest import REPO, run_snakemake, write_yaml
 from emgrepro import config as cfg
 from emgrepro.evaluation.audit import AUDIT_COLUMNS
 from emgrepro.evaluation.metrics import SCORE_COLUMNS
@@ -102,29 +102,3 @@ def test_demo_renders_every_wu2024_table_and_figure(demo_run):
     fin = timings[timings.model == "lstm_fin"]
     assert len(fin) == 1 and fin["seconds_per_epoch"].iloc[0] > 0
     assert timings["hardware"].str.startswith(("CPU", "GPU")).all()
-
-
-@pytest.mark.slow
-@pytest.mark.shared
-def test_baseline_on_real_khushaba_subset(tmp_path):
-    zip_path = need_shared(KHUSHABA_DEV_ZIP)
-    write_yaml(
-        tmp_path / "real.yaml",
-        {
-            "sources": {"khushaba_2ch": str(zip_path)},
-            "subjects": {"khushaba_2ch": [1, 2, 4, 5]},
-            "papers": ["baseline"],
-            "checksum_lock": str(tmp_path / "checksums.lock"),
-        },
-    )
-    run_snakemake(tmp_path, "results/scores.csv", "--cores", "2", "--configfile", "real.yaml")
-    scores = pd.read_csv(tmp_path / "results" / "scores.csv")
-    assert set(scores["data"]) == {"real"}
-    sel = scores[
-        (scores.protocol == "within_subject")
-        & (scores.n_classes == 6)
-        & (scores.model == "td_lda")
-        & (scores.metric == "f1_macro")
-    ]
-    assert sorted(sel["subject"]) == [1, 2, 4, 5]
-    assert sel["value"].mean() >= 0.80

@@ -7,7 +7,11 @@ package (3 subjects, 5 movements, short trials), so every test runs in seconds.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,8 +22,6 @@ from conftest import REPO, write_yaml
 from emgrepro.config import jobs, load
 from emgrepro.datasets.synthetic import write_twin
 from emgrepro.errors import ConfigError
-from emgrepro.evaluation.audit import audit
-from emgrepro.evaluation.data import WindowTable
 from emgrepro.features.window_stats import (
     FEATURES,
     subset_window_features,
@@ -28,6 +30,7 @@ from emgrepro.features.window_stats import (
 )
 from emgrepro.models import build_model
 from emgrepro.preprocess.subject import preprocess_subject
+from emgrepro.preprocess.table import WindowTable
 from emgrepro.preprocess.windows import SubjectWindows
 from emgrepro.protocols import PROTOCOLS
 
@@ -153,7 +156,7 @@ def _covered(t: WindowTable, rows: np.ndarray) -> set[tuple[int, int]]:
 def test_subject_transfer_split(db2, subject):
     t = table(db2)
     proto = PROTOCOLS.get("subject_transfer")
-    split = proto.split(t.meta, str(subject), SUBJECTS, TRANSFER, 0)
+    split = proto.split(t, str(subject), SUBJECTS, TRANSFER, 0)
     reps = t.meta["repetition"].to_numpy()
     subj = t.meta["subject"].to_numpy()
     assert set(subj[split.train]) == set(subj[split.test]) == {subject}
@@ -172,8 +175,8 @@ def test_data_efficiency_fractions_shrink_training_and_keep_validation(db2):
     proto = PROTOCOLS.get("subject_transfer")
     params = {**TRANSFER, "fractions": [20, 100]}
     assert proto.folds(SUBJECTS, params)[:2] == ["1-f20", "1-f100"]
-    small = proto.split(t.meta, "26-f20", SUBJECTS, params, 0)
-    full = proto.split(t.meta, "26-f100", SUBJECTS, params, 0)
+    small = proto.split(t, "26-f20", SUBJECTS, params, 0)
+    full = proto.split(t, "26-f100", SUBJECTS, params, 0)
     assert 0 < len(small.train) <= 0.5 * len(full.train)
     assert set(small.train) <= set(full.train)
     np.testing.assert_array_equal(small.val, full.val)
@@ -190,29 +193,35 @@ def test_pooled_subjects_train_on_the_pool_and_test_everyone(db2):
         "val_repetitions": [6],
         "test_repetitions": [2, 5],
     }
-    split = proto.split(t.meta, "pool", SUBJECTS, params, 0)
+    split = proto.split(t, "pool", SUBJECTS, params, 0)
     subj, reps = t.meta["subject"].to_numpy(), t.meta["repetition"].to_numpy()
     assert set(subj[split.train]) == {1, 2} and set(reps[split.train]) == {1, 3, 4}
     assert set(reps[split.val]) == {6}
     assert split.test_subjects == SUBJECTS and set(reps[split.test]) == {2, 5}
     with pytest.raises(ConfigError, match="train_subjects"):
-        proto.split(t.meta, "pool", SUBJECTS, {**params, "train_subjects": [9]}, 0)
+        proto.split(t, "pool", SUBJECTS, {**params, "train_subjects": [9]}, 0)
 
 
 def test_forward_in_time_pairs_window_i_with_label_of_window_i_plus_p(db2):
-    t = table(db2, [1, 2])
-    before = t.meta.copy()
+    whole = table(db2, [1, 2])
+    before = whole.meta.copy()
     proto = PROTOCOLS.get("subject_transfer")
-    proto.prepare(t, "1-a200", {**TRANSFER, "ahead_ms": [200]})  # 200 ms = 2 windows of 100
+    params = proto.params({**TRANSFER, "ahead_ms": [200]})
+    t = proto.prepare(whole, "1-a200", params)  # 200 ms = 2 windows of 100
+    assert whole.meta.equals(before), "the job's own table is never changed"
     assert len(t.meta) == len(before) - 2 * 2  # the last 2 windows of each subject go
     for s in (1, 2):
         old = before[before.subject == s]
         new = t.meta[t.meta.subject == s]
         np.testing.assert_array_equal(new["start"], old["start"].iloc[:-2])
         np.testing.assert_array_equal(new["label"], old["label"].iloc[2:])
+        np.testing.assert_array_equal(new["label_local"], old["local"].iloc[2:])
     np.testing.assert_array_equal(t.y, t.meta["label_index"])
+    # the split of an ahead fold is made on the moved labels: one code path
+    split = proto.split(whole, "1-a200", [1, 2], params, 0)
+    assert split.table is not whole and len(split.table.meta) == len(t.meta)
     with pytest.raises(ConfigError, match="multiple"):
-        proto.prepare(table(db2, [1]), "1-a70", {**TRANSFER, "ahead_ms": [70]})
+        proto.prepare(table(db2, [1]), "1-a70", proto.params({**TRANSFER, "ahead_ms": [70]}))
 
 
 # -- models: pre-training and hand-over -----------------------------------------------
@@ -229,7 +238,7 @@ def fitted_fin(db2):
         "val_repetitions": [6],
         "test_repetitions": [2, 5],
     }
-    split = proto.split(t.meta, "pool", [1, 2], params, 0)
+    split = proto.split(t, "pool", [1, 2], params, 0)
     torch.manual_seed(0)
     training = {"max_epochs": 6, "patience": 6, "batch_size": 240, "lr": 0.02}
     fin = build_model("lstm_fin", 12, 5, 600, training=training, device="cpu", **SMALL_FIN)
@@ -258,7 +267,7 @@ def test_checkpoint_hand_over_from_pretraining_to_fine_tuning(fitted_fin, tmp_pa
     fin, t, _ = fitted_fin
     fin.save(tmp_path / "fin.pt")
     proto = PROTOCOLS.get("subject_transfer")
-    split = proto.split(t.meta, "2", [1, 2], TRANSFER, 0)
+    split = proto.split(t, "2", [1, 2], TRANSFER, 0)
     train, val = t.subset(split.train), t.subset(split.val)
     cnn_training = {"max_epochs": 2, "patience": 2, "batch_size": 64, "lr": 0.01}
     cnn = build_model("cnn_ii", 12, 5, 600, training=cnn_training, device="cpu")
@@ -344,47 +353,158 @@ def test_bad_init_from_and_training_keys_are_config_errors(tmp_path):
         jobs(_wu_config(tmp_path, wu2024__cnn_ii={"training": {"epochz": 3}}))
 
 
-def test_audit_differences_are_paired_by_subject():
-    published = pd.DataFrame(
-        [
-            {
-                "paper": "p",
-                "table": "text",
-                "row": "gain",
-                "column": "g",
-                "metric": "accuracy_gain",
-                "unit": "percent",
-                "mean": 10.0,
-                "sd": np.nan,
-                "experiment": "e",
-                "protocol": "x",
-                "model": "a",
-                "group": "",
-                "n_classes": 17,
-                "versus": "model=b",
-            }
-        ]
+# ----------------------------------------------------------------------------- published
+
+WU_TABLE1 = {
+    ("ENT", "r2"): (0.98, 0.10),
+    ("ENT", "map"): (95.17, 11.78),
+    ("RMS", "r2"): (0.99, 0.08),
+    ("RMS", "map"): (95.33, 9.47),
+    ("SSI", "r2"): (0.96, 0.14),
+    ("SSI", "map"): (88.62, 14.43),
+    ("VAR", "r2"): (0.98, 0.12),
+    ("VAR", "map"): (92.97, 13.06),
+}
+WU_TABLE2 = {
+    ("within", "cnn_i"): (29.40, 2.00),
+    ("within", "cnn_ii"): (64.64, 7.70),
+    ("within", "svm"): (53.59, 6.47),
+    ("within", "lstm_cnn_ii"): (34.57, 8.35),
+    ("within", "lstm_fin_cnn_ii"): (65.70, 7.50),
+    ("cross", "cnn_i"): (25.13, 1.94),
+    ("cross", "cnn_ii"): (77.90, 7.19),
+    ("cross", "svm"): (52.91, 7.70),
+    ("cross", "lstm_cnn_ii"): (45.41, 6.33),
+    ("cross", "lstm_fin_cnn_ii"): (80.06, 6.21),
+    ("all", "cnn_i"): (27.80, 1.98),
+    ("all", "cnn_ii"): (69.61, 9.86),
+    ("all", "svm"): (52.94, 8.42),
+    ("all", "lstm_cnn_ii"): (38.64, 9.25),
+    ("all", "lstm_fin_cnn_ii"): (71.80, 9.89),
+}
+WU_TABLE3 = {
+    "cnn_i": (31, 12),
+    "cnn_ii": (12, 0.46),
+    "lstm_cnn_ii": (5, 291),
+    "lstm_fin_cnn_ii": (4, 58),
+    "lstm_fin": (3, 98),
+}
+
+
+def _wu_published():
+    from emgrepro.evaluation.audit import read_published
+    from emgrepro.paths import published_csv
+
+    return read_published([published_csv("wu2024")])
+
+
+def _one(df, **match):
+    for col, val in match.items():
+        df = df[df[col] == val]
+    assert len(df) == 1, match
+    return df.iloc[0]
+
+
+def test_tables_1_to_3_are_registered():
+    df = _wu_published()
+    t1, t2, t3 = (df[df.table == t] for t in ("table1", "table2", "table3"))
+    assert (len(t1), len(t2), len(t3)) == (8, 15, 10)
+    for (feature, kind), (mean, sd) in WU_TABLE1.items():
+        r = _one(t1, row=feature, metric=f"{kind}_{feature.lower()}")
+        assert (r["mean"], r["sd"]) == (mean, sd)
+    for (group, model), (mean, sd) in WU_TABLE2.items():
+        r = _one(t2, group=group, model=model)
+        assert (r["mean"], r["sd"], r["sd_over"]) == (mean, sd, "subjects")
+        assert r["n"] == {"within": 25, "cross": 15, "all": 40}[group]
+    for model, (epochs, seconds) in WU_TABLE3.items():
+        assert _one(t3, model=model, metric="epochs")["mean"] == epochs
+        assert _one(t3, model=model, metric="epoch_seconds")["mean"] == seconds
+
+
+def test_text_numbers_are_registered_with_bounds_and_sides():
+    df = _wu_published()
+    txt = df[df.table == "text"]
+    assert len(txt[txt.row.str.startswith("R2 exceeding")]) == 4
+    assert set(txt[txt.row.str.startswith("R2 exceeding")]["bound"]) == {">="}
+    assert set(txt[txt.row.str.startswith("MAP above")]["bound"]) == {">"}
+    assert _one(txt, row="CNN-II over SVM all-subject")["bound"] == ">"
+    assert _one(txt, row="LSTM-FIN margin low")["versus"] == "model=cnn_ii"
+    assert _one(txt, row="LSTM trainable parameters")["mean"] == 22508
+    ratio = _one(txt, row="cross-subject data vs within-subject")
+    assert (ratio["statistic"], ratio["versus"], ratio["mean"]) == ("ratio", "group=within", 3)
+    cross = txt[txt.row.str.endswith("cross vs within")]
+    assert sorted(cross["mean"]) == [10.84, 13.26, 14.36]
+
+
+# ----------------------------------------------------------------------------- forward in time
+
+
+def _train_by_cli(spec: dict, windows: Path, out: Path) -> dict:
+    """Run one job exactly as the train rule does; return its predictions."""
+    stem = out / f"{spec['experiment']}-{spec['fold']}"
+    cmd = [
+        sys.executable, "-m", "emgrepro", "train", "--spec", json.dumps(spec),
+        "--windows-root", str(windows), "--scores", f"{stem}.csv",
+        "--predictions", f"{stem}.npz", "--model-out", f"{stem}.pt",
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with np.load(f"{stem}.npz") as z:
+        return {k: z[k] for k in z.files} | {"scores": pd.read_csv(f"{stem}.csv")}
+
+
+def test_a_forward_in_time_job_moves_its_test_labels(db2, tmp_path):
+    """A whole wu2024_forward job through the command line: its test labels are those of
+    the window ``lead`` later, and the job with no lead equals the plain job."""
+    windows = next(iter(db2.values())).signal.filename
+    windows = Path(windows).parent.parent  # the folder of sub-<n> windows
+    params = {
+        "pretrained_subjects": [],
+        "pretrained_train_repetitions": [],
+        "train_repetitions": [1, 3, 4, 5],
+        "test_repetitions": [2, 6],  # rep 6's last windows pair with the next movement
+        "val_fraction": 0.2,
+    }
+    write_yaml(
+        tmp_path / "c.yaml",
+        {
+            "papers": ["wu2024"],
+            "subjects": {"ninapro_db2": [26]},
+            "experiments": {
+                name: {
+                    "classes": CLASSES,
+                    "protocols": {"subject_transfer": {**params, **extra}},
+                    "models": {"cnn_ii": {"training": {"max_epochs": 2}}, "lstm_fin_cnn_ii": None},
+                }
+                for name, extra in (("wu2024", {}), ("wu2024_forward", {"ahead_ms": [0, 200]}))
+            },
+        },
     )
-    rows = []
-    for model, base in (("a", 0.8), ("b", 0.7)):
-        for s in (1, 2):
-            rows.append(
-                dict(
-                    paper="p", experiment="e", dataset="d", protocol="x", model=model,
-                    subject=s, fold=str(s), condition="", seed=0, n_classes=17, data="real",
-                    metric="accuracy", value=base + 0.01 * s,
-                )
-            )  # fmt: skip
-    out = audit(
-        published,
-        pd.DataFrame(rows),
-        synthetic_datasets=[],
-        abs_tolerance_percent=1.0,
-        sd_multiplier=2.0,
+    config = load([REPO / "config" / "config.yaml", tmp_path / "c.yaml"])
+    specs = {
+        (j.experiment, j.fold): j.to_dict()
+        for j in jobs(config)
+        if j.model == "cnn_ii" and j.experiment in ("wu2024", "wu2024_forward")
+    }
+    plain = _train_by_cli(specs[("wu2024", "26")], windows, tmp_path)
+    now = _train_by_cli(specs[("wu2024_forward", "26-a0")], windows, tmp_path)
+    ahead = _train_by_cli(specs[("wu2024_forward", "26-a200")], windows, tmp_path)
+
+    for key in ("y_true", "y_pred", "window", "label_window"):
+        np.testing.assert_array_equal(now[key], plain[key])
+    acc = [r.loc[r.metric == "accuracy", "value"].item() for r in (plain["scores"], now["scores"])]
+    assert acc[0] == acc[1]
+    # 200 ms ahead = 2 windows of 100 ms later in the subject's list of movement windows
+    kept = table(db2, [26]).meta
+    position = {int(w): i for i, w in enumerate(kept["local"])}
+    label_of = dict(zip(kept["local"], kept["label_index"]))
+    lead = [
+        position[int(b)] - position[int(a)] for a, b in zip(ahead["window"], ahead["label_window"])
+    ]
+    assert set(lead) == {2}
+    np.testing.assert_array_equal(
+        ahead["y_true"], [label_of[int(b)] for b in ahead["label_window"]]
     )
-    assert out["reproduced_mean"].iloc[0] == pytest.approx(10.0)
-    assert out["n"].iloc[0] == 2 and out["verdict"].iloc[0] == "reproduced"
-    timing = published.assign(metric="epoch_seconds", unit="seconds", versus=np.nan, mean=1.0)
-    rows_t = pd.DataFrame(rows).assign(metric="epoch_seconds")
-    out = audit(timing, rows_t, synthetic_datasets=[], abs_tolerance_percent=1.0, sd_multiplier=2)
-    assert out["verdict"].iloc[0] == "not-comparable", "times depend on the hardware"
+    own = np.array([label_of[int(a)] for a in ahead["window"]])
+    assert (ahead["y_true"] != own).any(), "some test windows now carry the next movement"
+    assert ahead["scores"]["condition"].iloc[0] == "ahead=200 ms"

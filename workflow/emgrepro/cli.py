@@ -81,40 +81,62 @@ def cmd_train(a: argparse.Namespace) -> None:
         model_out=Path(a.model_out) if a.model_out else None,
         parent_model=Path(a.parent_model) if a.parent_model else None,
         init_models=_parts(a.init),
+        threads=a.threads,
     )
     log.info("job done: %s", json.dumps({k: info[k] for k in ("n_train", "n_val", "n_test")}))
 
 
 def cmd_job(a: argparse.Namespace) -> None:
     """Rerun one training job by hand from the same config files Snakemake used."""
+    from emgrepro import layout
     from emgrepro.config import find_job, init_model_paths, load, parent_model_path
     from emgrepro.evaluation.run import run_job
 
     config = load([CONFIG_DIR / "config.yaml", *a.configfile])
     job = find_job(config, a.experiment, a.protocol, a.model, a.fold, a.seed)
-    stem = (
-        f"{a.out_dir}/{job.experiment}/{job.protocol}/{job.model}/fold-{job.fold}_seed-{job.seed}"
+    stem = f"{a.out_dir}/" + layout.path(
+        layout.JOB,
+        **{k: getattr(job, k) for k in ("experiment", "protocol", "model", "fold", "seed")},
     )
     info = run_job(
         job.to_dict(),
-        Path("results/windows") / job.preprocessing,
+        Path(layout.path(layout.WINDOWS_ROOT, prep=job.preprocessing)),
         Path(stem + ".csv"),
         Path(stem + ".npz"),
         model_out=Path(stem + ".pt"),
         parent_model=parent_model_path(job),
         init_models={k: Path(v) for k, v in init_model_paths(job).items()},
+        threads=a.threads,
     )
     print(Path(stem + ".csv").read_text())
     log.info("fit took %.2f s", info["fit_seconds"])
 
 
 def cmd_gather(a: argparse.Namespace) -> None:
-    from emgrepro.evaluation.metrics import gather, gather_timings
+    from emgrepro.evaluation.metrics import gather, gather_timings, job_infos
+    from emgrepro.evaluation.settings import jobs_table
     from emgrepro.io import write_csv
 
     write_csv(gather(a.scores), a.out)
     if a.timings:
         write_csv(gather_timings(a.scores), a.timings)
+    if a.jobs:
+        write_csv(jobs_table(job_infos(a.scores)), a.jobs)
+
+
+def cmd_audit(a: argparse.Namespace) -> None:
+    from emgrepro.evaluation.audit import run_audit
+
+    table = run_audit(
+        scores_csv=Path(a.scores),
+        timings_csv=Path(a.timings) if a.timings else None,
+        jobs_csv=Path(a.jobs) if a.jobs else None,
+        provenance_json=Path(a.provenance),
+        published=[Path(p) for p in a.published],
+        out=Path(a.out),
+    )
+    counts = table["verdict"].value_counts().to_dict()
+    log.info("audit: %d published numbers: %s", len(table), counts)
 
 
 def cmd_provenance(a: argparse.Namespace) -> None:
@@ -127,6 +149,16 @@ def cmd_report(a: argparse.Namespace) -> None:
     from emgrepro.notebook import run_notebook
 
     run_notebook(Path(a.notebook), a.parameters, Path(a.out_notebook), Path(a.html))
+
+
+def cmd_papers(a: argparse.Namespace) -> None:
+    """Where each paper lives (README table), and anything registered in one place only."""
+    from emgrepro.registrations import paper_table, problems
+
+    print(paper_table())
+    found = problems()
+    if found:
+        raise EmgreproError("registration problems:\n  " + "\n  ".join(found))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -171,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--init", action="append", metavar="PART=PATH", help="pre-trained part to load first"
     )
+    s.add_argument("--threads", type=int, default=1, help="CPU threads (torch and BLAS)")
     s.set_defaults(func=cmd_train)
 
     s = sub.add_parser("job", help="rerun one training job from config files")
@@ -181,19 +214,33 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--fold", required=True)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out-dir", default="results/rerun")
+    s.add_argument("--threads", type=int, default=1, help="CPU threads (torch and BLAS)")
     s.set_defaults(func=cmd_job)
 
     s = sub.add_parser("gather", help="concatenate per-job scores into one tidy table")
     s.add_argument("--out", required=True)
     s.add_argument("--timings", help="also write the jobs' training times here (CSV)")
+    s.add_argument("--jobs", help="also write one row per job with its settings here (CSV)")
     s.add_argument("scores", nargs="*")
     s.set_defaults(func=cmd_gather)
+
+    s = sub.add_parser("audit", help="judge every published number against the scores")
+    s.add_argument("--scores", required=True)
+    s.add_argument("--timings", help="training times (results/timings.csv)")
+    s.add_argument("--jobs", help="jobs and their settings (results/jobs.csv)")
+    s.add_argument("--provenance", required=True, help="the run's provenance.json (its config)")
+    s.add_argument("--out", required=True)
+    s.add_argument("published", nargs="+", help="config/papers/<paper>.published.csv files")
+    s.set_defaults(func=cmd_audit)
 
     s = sub.add_parser("provenance", help="record config, input hashes, versions, commit")
     s.add_argument("--config", type=_json, required=True)
     s.add_argument("--out", required=True)
     s.add_argument("inputs", nargs="*")
     s.set_defaults(func=cmd_provenance)
+
+    s = sub.add_parser("papers", help="where each paper lives; registration problems")
+    s.set_defaults(func=cmd_papers)
 
     s = sub.add_parser("report", help="execute a report notebook and export HTML")
     s.add_argument("--notebook", required=True)

@@ -1,4 +1,12 @@
-"""Configuration: schema validation with defaults, name checks, and the job list.
+"""Configuration: each paper's own file, the run's settings on top, schema validation with
+defaults, declared-parameter checks, and the job list.
+
+A run's configuration is built in layers, later ones winning:
+
+1. every ``config/papers/<paper>.yaml`` (its preprocessing and experiments: the paper's
+   reference settings);
+2. with ``demo: true``, each paper's ``demo`` section;
+3. the config files of the run (``config/config.yaml``, then any ``--configfile``).
 
 The Snakefile and the command line share these functions, so a job rerun by hand sees
 exactly the parameters Snakemake gave it.
@@ -7,7 +15,9 @@ exactly the parameters Snakemake gave it.
 from __future__ import annotations
 
 import copy
+import difflib
 import functools
+import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,11 +25,200 @@ from typing import Any
 import jsonschema
 import yaml
 
-from emgrepro.datasets.registry import DatasetInfo, get_dataset
+from emgrepro import layout
+from emgrepro.datasets.registry import (
+    DatasetInfo,
+    dataset_subjects,
+    get_dataset,
+    is_synthetic,
+)
 from emgrepro.errors import ConfigError
-from emgrepro.paths import SCHEMA_YAML
+from emgrepro.params import parse
+from emgrepro.paths import PAPERS_DIR, SCHEMA_YAML, published_csv
 
-SYNTHETIC = "synthetic"
+__all__ = [
+    "JobSpec",
+    "dataset_subjects",
+    "find_job",
+    "is_synthetic",
+    "jobs",
+    "load",
+    "prepare",
+    "read_yaml",
+    "validate",
+]
+
+
+# ----------------------------------------------------------------------------- files
+
+
+def read_yaml(path: Path | str) -> Any:
+    """A YAML file's data; a syntax error names the file, line and column."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot be read ({e.strerror})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = getattr(e, "problem", None) or str(e)
+        raise ConfigError(f"{where}: not valid YAML ({problem})") from None
+
+
+def _plain(data: Any) -> Any:
+    """A copy without YAML aliases: an override of one aliased entry must not change the
+    others."""
+    return json.loads(json.dumps(data))
+
+
+@functools.cache
+def _schema(path: str) -> dict:
+    return yaml.safe_load(Path(path).read_text())
+
+
+@functools.cache
+def paper_files(papers_dir: str = str(PAPERS_DIR)) -> dict[str, dict]:
+    """Every paper's file, validated against the paper schema, by paper id."""
+    schema = _schema(str(SCHEMA_YAML))
+    paper_schema = {**schema["$defs"]["paper"], "$defs": schema["$defs"]}
+    out = {}
+    for path in sorted(Path(papers_dir).glob("*.yaml")):
+        data = _plain(read_yaml(path) or {})
+        _validate_schema(data, paper_schema, str(path))
+        out[path.stem] = data
+    return out
+
+
+def _validate_schema(instance: Any, schema: dict, name: str) -> None:
+    validator = _with_defaults(jsonschema.Draft202012Validator)(schema)
+    errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = []
+        for err in errors[:10]:
+            where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+            lines.append(f"  at '{where}': {err.message}")
+        raise ConfigError(
+            f"{name} breaks the schema ({SCHEMA_YAML}):\n"
+            + "\n".join(lines)
+            + "\nFix these keys; every key is described in config/schema.yaml."
+        )
+
+
+# ----------------------------------------------------------------------------- layers
+
+
+def _merge(into: dict, new: dict) -> None:
+    for k, v in new.items():
+        if isinstance(v, dict) and isinstance(into.get(k), dict):
+            _merge(into[k], v)
+        else:
+            into[k] = copy.deepcopy(v)
+
+
+def _suggest(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _paper_layer(user: dict, papers: dict[str, dict]) -> dict:
+    """Preprocessing and experiments of every paper file (with demo sections if asked)."""
+    base: dict = {"preprocessing": {}, "experiments": {}}
+    origin: dict[str, str] = {}
+    for pid, data in papers.items():
+        for name, prep in data["preprocessing"].items():
+            if name in base["preprocessing"] and base["preprocessing"][name] != prep:
+                raise ConfigError(
+                    f"preprocessing '{name}' is defined differently in config/papers/"
+                    f"{origin[name]}.yaml and config/papers/{pid}.yaml; give one of them "
+                    "another name"
+                )
+            base["preprocessing"][name], origin[name] = copy.deepcopy(prep), pid
+        for name, exp in data["experiments"].items():
+            if name in base["experiments"]:
+                raise ConfigError(
+                    f"experiment '{name}' is defined in config/papers/"
+                    f"{base['experiments'][name]['paper']}.yaml and config/papers/{pid}.yaml"
+                )
+            base["experiments"][name] = {**copy.deepcopy(exp), "paper": pid}
+    if user.get("demo"):
+        for pid, data in papers.items():
+            demo = data.get("demo") or {}
+            for key in ("preprocessing", "experiments"):
+                for name, override in (demo.get(key) or {}).items():
+                    if name not in base[key]:
+                        raise ConfigError(
+                            f"config/papers/{pid}.yaml demo/{key}: unknown {key} entry '{name}'"
+                            + _suggest(name, sorted(base[key]))
+                        )
+                    _merge(base[key][name], override)
+    return base
+
+
+def _check_user_experiments(user: dict, known: dict) -> None:
+    """An override of an experiment that no paper defines is a typo unless it is a whole
+    new experiment (one that names its paper)."""
+    for name, exp in (user.get("experiments") or {}).items():
+        if name not in known and not (isinstance(exp, dict) and "paper" in exp):
+            raise ConfigError(
+                f"experiments/{name}: no paper defines this experiment{_suggest(name, list(known))}"
+                "; a new experiment must name its `paper`"
+            )
+
+
+def _drop_nulls(config: dict) -> None:
+    """An experiment, protocol or model set to null is left out of the run: an override
+    file cannot delete keys of the config it extends, but it can null them."""
+    experiments = config.get("experiments")
+    if not isinstance(experiments, dict):
+        return
+    for name in [n for n, e in experiments.items() if e is None]:
+        del experiments[name]
+    for exp in experiments.values():
+        for key in ("protocols", "models"):
+            entries = exp.get(key) if isinstance(exp, dict) else None
+            if isinstance(entries, dict):
+                for name in [n for n, v in entries.items() if v is None]:
+                    del entries[name]
+
+
+def resolve(user: dict, papers_dir: Path | str = PAPERS_DIR) -> dict:
+    """The run's configuration: paper files, demo sections, then the user's keys."""
+    papers = paper_files(str(papers_dir))
+    user = _plain(user)
+    base = _paper_layer(user, papers)
+    _check_user_experiments(user, base["experiments"])
+    config = copy.deepcopy(base)
+    _merge(config, {k: v for k, v in user.items() if k != "paper_info"})
+    _drop_nulls(config)
+    config["paper_info"] = {
+        pid: {
+            "title": " ".join(data["title"].split()),
+            "citation": " ".join(data["citation"].split()),
+            "doi": data["doi"],
+            "status": data["status"],
+            "published": data["published"],
+            "source_document": data.get("source_document", ""),
+            "audit": data["audit"],
+            "published_csv": str(published_csv(pid, Path(papers_dir))),
+            "reference": {
+                "preprocessing": base_reference(papers, pid, "preprocessing"),
+                "experiments": base_reference(papers, pid, "experiments"),
+            },
+        }
+        for pid, data in papers.items()
+    }
+    return config
+
+
+def base_reference(papers: dict[str, dict], pid: str, key: str) -> dict:
+    """A paper's own settings (no demo, no overrides): what its numbers are judged by."""
+    return copy.deepcopy(papers[pid][key])
+
+
+# ----------------------------------------------------------------------------- schema
 
 
 def _with_defaults(validator_class):
@@ -52,60 +251,39 @@ def _fill_additional(schema: dict, instance: Any) -> None:
                 _fill_additional(extra, value)
 
 
-def _drop_nulls(config: dict) -> None:
-    """A protocol or model set to null is left out of the run: an override file cannot
-    delete keys of the config it extends, but it can null them."""
-    experiments = config.get("experiments")
-    if not isinstance(experiments, dict):
-        return
-    for exp in experiments.values():
-        for key in ("protocols", "models"):
-            entries = exp.get(key) if isinstance(exp, dict) else None
-            if isinstance(entries, dict):
-                for name in [n for n, v in entries.items() if v is None]:
-                    del entries[name]
-
-
 def validate(config: dict, schema_path: Path = SCHEMA_YAML) -> dict:
-    """Validate ``config`` in place against the schema, filling defaults."""
+    """Validate a resolved ``config`` in place: schema (filling defaults), names, and every
+    model's and protocol's declared parameters."""
     _drop_nulls(config)
-    schema = yaml.safe_load(Path(schema_path).read_text())
-    validator = _with_defaults(jsonschema.Draft202012Validator)(schema)
-    errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
-    if errors:
-        lines = []
-        for err in errors[:10]:
-            where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
-            lines.append(f"  at '{where}': {err.message}")
-        raise ConfigError(
-            "the configuration breaks the schema ("
-            + str(schema_path)
-            + "):\n"
-            + "\n".join(lines)
-            + "\nFix these keys; every key is described in config/schema.yaml."
-        )
+    schema = {k: v for k, v in _schema(str(schema_path)).items() if k != "$defs"}
+    _validate_schema(config, schema, "the configuration")
     _fill_additional(schema, config)
     check_names(config)
+    check_parameters(config)
     return config
 
 
-def load(paths: list[str | Path]) -> dict:
-    """Merge config files left to right (later keys win, as Snakemake does) and validate."""
+def load(paths: list[str | Path], papers_dir: Path | str = PAPERS_DIR) -> dict:
+    """Merge config files left to right (later keys win, as Snakemake does), lay them over
+    the paper files and validate."""
     merged: dict = {}
     for p in paths:
-        data = yaml.safe_load(Path(p).read_text()) or {}
+        data = read_yaml(p) or {}
         if not isinstance(data, dict):
             raise ConfigError(f"{p}: a config file must hold a mapping of keys")
         _merge(merged, data)
-    return validate(merged)
+    return validate(resolve(merged, papers_dir))
 
 
-def _merge(into: dict, new: dict) -> None:
-    for k, v in new.items():
-        if isinstance(v, dict) and isinstance(into.get(k), dict):
-            _merge(into[k], v)
-        else:
-            into[k] = copy.deepcopy(v)
+def prepare(config: dict) -> dict:
+    """Snakemake's ``config`` (the run's files, merged by Snakemake) resolved in place."""
+    resolved = validate(resolve(config))
+    config.clear()
+    config.update(resolved)
+    return config
+
+
+# ----------------------------------------------------------------------------- checks
 
 
 def check_names(config: dict) -> None:
@@ -123,17 +301,21 @@ def check_names(config: dict) -> None:
             get_dataset(prep["dataset"])
         except ConfigError as e:
             raise ConfigError(f"preprocessing/{name}/dataset: {e}") from None
-    papers = {e["paper"] for e in config["experiments"].values()}
+    papers = set(config["paper_info"])
     unknown = sorted(set(config["papers"]) - papers)
     if unknown:
         raise ConfigError(
-            f"papers: unknown paper id(s) {unknown}; the experiments define {sorted(papers)}"
+            f"papers: unknown paper id(s) {unknown}; the papers are {sorted(papers)} "
+            "(config/papers/<paper>.yaml)"
         )
     for name, exp in config["experiments"].items():
         where = f"experiments/{name}"
+        if exp["paper"] not in papers:
+            raise ConfigError(f"{where}/paper: unknown paper '{exp['paper']}'")
         if exp["preprocessing"] not in config["preprocessing"]:
             raise ConfigError(
-                f"{where}/preprocessing: unknown preprocessing '{exp['preprocessing']}'; "
+                f"{where}/preprocessing: unknown preprocessing '{exp['preprocessing']}'"
+                f"{_suggest(exp['preprocessing'], list(config['preprocessing']))}; "
                 f"defined: {sorted(config['preprocessing'])}"
             )
         for p in exp["protocols"]:
@@ -146,8 +328,38 @@ def check_names(config: dict) -> None:
             raise ConfigError(f"{where}/classes: movement id(s) {bad} do not exist in {info.id}")
 
 
+def check_parameters(config: dict) -> None:
+    """Every protocol's and model's parameters against their declarations, and every
+    protocol's requirements against the models' capabilities: at plan time."""
+    from emgrepro.models import INITIALISE, MODELS, capabilities, model_parameters
+    from emgrepro.protocols import PROTOCOLS
+
+    for name, exp in selected_experiments(config).items():
+        where = f"experiments/{name}"
+        for proto, values in exp["protocols"].items():
+            PROTOCOLS.get(proto).params(values, f"{where}/protocols/{proto}")
+        for model, values in exp["models"].items():
+            mwhere = f"{where}/models/{model}"
+            hyper = {k: v for k, v in values.items() if k not in ("training", "init_from")}
+            parse(model_parameters(model), hyper, mwhere)
+            caps = capabilities(MODELS.get(model))
+            if values.get("init_from") and INITIALISE not in caps:
+                raise ConfigError(f"{mwhere}/init_from: model '{model}' cannot load parts")
+            for proto in exp["protocols"]:
+                missing = sorted(PROTOCOLS.get(proto).requires - caps)
+                if missing:
+                    raise ConfigError(
+                        f"{where}: protocol '{proto}' needs models that can "
+                        f"{', '.join(missing)}; '{model}' cannot (drop it from this "
+                        "experiment or use another protocol)"
+                    )
+
+
 def _all_labels(info: DatasetInfo) -> list[int]:
     return list(range(0, sum(info.exercises.values()) + 1))
+
+
+# ----------------------------------------------------------------------------- selection
 
 
 def selected_experiments(config: dict) -> dict[str, dict]:
@@ -159,33 +371,34 @@ def selected_experiments(config: dict) -> dict[str, dict]:
     }
 
 
+def selected_papers(config: dict) -> list[str]:
+    """Papers of this run: those asked for (all by default), planned ones included."""
+    return sorted(config["papers"] or config["paper_info"])
+
+
 def experiment_dataset(config: dict, experiment: str) -> str:
     exp = config["experiments"][experiment]
     return config["preprocessing"][exp["preprocessing"]]["dataset"]
 
 
-def dataset_subjects(config: dict, dataset: str) -> list[int]:
-    """Subjects of ``dataset`` in this run: the config's choice, the twin's, or all."""
-    if dataset in config["subjects"]:
-        return sorted(config["subjects"][dataset])
-    info = get_dataset(dataset)
-    if is_synthetic(config, dataset):
-        n = config["synthetic"]["subjects"].get(dataset, len(info.subjects))
-        return list(info.subjects[:n])
-    return list(info.subjects)
-
-
-def is_synthetic(config: dict, dataset: str) -> bool:
-    return config["sources"].get(dataset) == SYNTHETIC
+def twin_scale(config: dict, dataset: str) -> dict:
+    """Size options of a dataset's synthetic twin: the config's, else the registry's."""
+    own = config["synthetic"]["scale"].get(dataset)
+    return dict(own if own is not None else get_dataset(dataset).twin.get("scale", {}))
 
 
 def used_datasets(config: dict) -> list[str]:
     return sorted({experiment_dataset(config, e) for e in selected_experiments(config)})
 
 
+# ----------------------------------------------------------------------------- jobs
+
+
 @dataclass
 class JobSpec:
-    """Everything one training/evaluation job needs, serialisable to JSON."""
+    """Everything one training/evaluation job needs, serialisable to JSON.
+
+    The job's thread count is not part of it: threads change speed, never results."""
 
     paper: str
     experiment: str
@@ -201,8 +414,8 @@ class JobSpec:
     subjects: list[int]
     training: dict
     device: str = "auto"
-    threads: int = 1
     data: str = "real"
+    window: dict = field(default_factory=dict)  # the preprocessing settings, for the record
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -217,6 +430,7 @@ def jobs(config: dict) -> list[JobSpec]:
     for name, exp in selected_experiments(config).items():
         dataset = experiment_dataset(config, name)
         subjects = dataset_subjects(config, dataset)
+        prep = config["preprocessing"][exp["preprocessing"]]
         for proto, pparams in exp["protocols"].items():
             protocol = PROTOCOLS.get(proto)
             for fold in protocol.folds(subjects, pparams):
@@ -245,8 +459,8 @@ def jobs(config: dict) -> list[JobSpec]:
                                 subjects=subjects,
                                 training=training,
                                 device=config["device"],
-                                threads=config["threads_per_job"],
                                 data="synthetic" if is_synthetic(config, dataset) else "real",
+                                window=copy.deepcopy(prep),
                                 extra=copy.deepcopy(extra),
                             )
                         )
@@ -272,7 +486,7 @@ def _parent(config: dict, experiment: str, protocol, fold: str, params: dict) ->
 
 @functools.cache
 def _training_keys() -> frozenset[str]:
-    schema = yaml.safe_load(SCHEMA_YAML.read_text())
+    schema = _schema(str(SCHEMA_YAML))
     exp = schema["properties"]["experiments"]["additionalProperties"]["properties"]
     return frozenset(exp["training"]["properties"])
 
@@ -329,20 +543,20 @@ def _init_parts(
 def init_model_paths(job: JobSpec) -> dict[str, str]:
     """Checkpoints of the pre-trained parts a job loads, by part name."""
     return {
-        part: model_path(r["experiment"], r["protocol"], r["model"], r["fold"], job.seed)
+        part: layout.job_paths(r["experiment"], r["protocol"], r["model"], r["fold"], job.seed)[
+            "model"
+        ]
         for part, r in job.extra.get("init", {}).items()
     }
 
 
 def parent_model_path(job: JobSpec) -> str | None:
+    """The checkpoint a few-shot or incremental job starts from."""
     parent = job.extra.get("parent")
     if not parent:
         return None
-    return model_path(parent["experiment"], parent["protocol"], job.model, parent["fold"], job.seed)
-
-
-def model_path(experiment: str, protocol: str, model: str, fold: str, seed: int) -> str:
-    return f"results/models/{experiment}/{protocol}/{model}/fold-{fold}_seed-{seed}.pt"
+    ids = (parent["experiment"], parent["protocol"], job.model, parent["fold"], job.seed)
+    return layout.job_paths(*ids)["model"]
 
 
 def find_job(config: dict, experiment: str, protocol: str, model: str, fold: str, seed: int):

@@ -40,7 +40,8 @@ def run_notebook(notebook: Path, parameters: dict, out_notebook: Path, html: Pat
                 progress_bar=False,
             )
             executed = nbformat.read(dst, as_version=4)
+    # A report is read, not debugged: code cells are hidden (the .ipynb keeps them).
     body, _ = HTMLExporter(
-        exclude_input_prompt=True, exclude_output_prompt=True
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
     ).from_notebook_node(executed)
     write_text(html, body)

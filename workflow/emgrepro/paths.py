@@ -6,6 +6,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = ROOT / "config"
+PAPERS_DIR = CONFIG_DIR / "papers"
+NOTEBOOKS_DIR = ROOT / "notebooks"
 DATASETS_YAML = CONFIG_DIR / "datasets.yaml"
 SCHEMA_YAML = CONFIG_DIR / "schema.yaml"
-PUBLISHED_CSV = CONFIG_DIR / "published.csv"
+
+
+def paper_yaml(paper: str, papers_dir: Path = PAPERS_DIR) -> Path:
+    """A paper's settings: its experiments, preprocessing, audit groups, demo."""
+    return Path(papers_dir) / f"{paper}.yaml"
+
+
+def published_csv(paper: str, papers_dir: Path = PAPERS_DIR) -> Path:
+    """A paper's published numbers."""
+    return Path(papers_dir) / f"{paper}.published.csv"
+
+
+def notebook(paper: str) -> Path:
+    """A paper's report notebook (jupytext, py:percent)."""
+    return NOTEBOOKS_DIR / f"{paper}.py"

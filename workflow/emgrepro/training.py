@@ -15,7 +15,8 @@ import torch
 from sklearn.metrics import f1_score
 from torch import nn
 
-from emgrepro.evaluation.data import Subset
+from emgrepro.models import FINE_TUNE
+from emgrepro.preprocess.table import Subset
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +28,16 @@ def resolve_device(device: str = "auto") -> torch.device:
 
 
 class TorchEstimator:
-    """Base of the PyTorch models: subclasses build ``self.module`` and may add loss terms.
+    """Base of the PyTorch models: subclasses build ``self.module`` and may add loss terms,
+    statistics fitted on the training split (``fit_statistics``), parameter groups and
+    checkpoint entries (``extra_state``).
 
     ``training`` keys: ``max_epochs``, ``patience``, ``batch_size``, ``lr``,
     ``weight_decay`` (see config/schema.yaml).
     """
 
     uses_gpu = True
+    capabilities = frozenset({FINE_TUNE})
 
     def __init__(
         self,
@@ -45,7 +49,6 @@ class TorchEstimator:
         device: str = "auto",
         seed: int = 0,
         fs: float | None = None,
-        **_: object,
     ) -> None:
         self.n_chans, self.n_outputs, self.n_times = n_chans, n_outputs, n_times
         self.training = {
@@ -55,6 +58,7 @@ class TorchEstimator:
             "lr": 1e-3,
             "weight_decay": 0.0,
             "augment_gain": 0.0,
+            "momentum": 0.0,
             **(training or {}),
         }
         self.device = resolve_device(device)
@@ -101,11 +105,15 @@ class TorchEstimator:
         return float(f1_score(val.y, self.predict(val), average="macro", zero_division=0))
 
     def optimizer(self, params, lr: float, weight_decay: float) -> torch.optim.Optimizer:
-        """Adam or AdamW (``training.optimizer``) over ``params`` (tensors or groups)."""
+        """Adam, AdamW or SGD with momentum (``training.optimizer``) over ``params``
+        (tensors or groups)."""
         name = str(self.training.get("optimizer", "adam")).lower()
+        if name == "sgd":
+            momentum = float(self.training.get("momentum", 0.0))
+            return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
         cls = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}.get(name)
         if cls is None:
-            raise ValueError(f"unknown optimizer '{name}'; choose adam or adamw")
+            raise ValueError(f"unknown optimizer '{name}'; choose adam, adamw or sgd")
         return cls(params, lr=lr, weight_decay=weight_decay)
 
     def _epochs(
@@ -171,14 +179,23 @@ class TorchEstimator:
             "best_val_score": (float(best_score) if best_state is not None else None),
         }
 
-    def fit(self, train: Subset, val: Subset | None = None) -> dict:
-        """Train from scratch; standardisation statistics come from ``train`` only."""
+    def fit_statistics(self, train: Subset) -> None:
+        """Everything fitted on the data before training (never on validation or test
+        windows): here the per-channel standardisation."""
         self.mean, self.sd = train.channel_stats()
+
+    def param_groups(self) -> list:
+        """What the optimiser trains (tensors, or groups with their own lr)."""
+        return list(self.module.parameters())
+
+    def fit(self, train: Subset, val: Subset | None = None) -> dict:
+        """Train from scratch; every statistic comes from ``train`` only."""
+        self.fit_statistics(train)
         t = self.training
         return self._epochs(
             train,
             val,
-            list(self.module.parameters()),
+            self.param_groups(),
             int(t["max_epochs"]),
             float(t["lr"]),
             float(t["weight_decay"]),
@@ -275,6 +292,13 @@ class TorchEstimator:
     def predict(self, data: Subset) -> np.ndarray:
         return self.logits(data).argmax(axis=1)
 
+    def extra_state(self) -> dict:
+        """Checkpoint entries beyond the weights and the standardisation."""
+        return {}
+
+    def load_extra_state(self, ckpt: dict) -> None:
+        """Restore what ``extra_state`` saved."""
+
     def save(self, path: Path) -> None:
         torch.save(
             {
@@ -286,6 +310,7 @@ class TorchEstimator:
                 "extension_hidden": self.extension_hidden,
                 "extension_mode": self.extension_mode,
                 "history": self.history,
+                **self.extra_state(),
             },
             path,
         )
@@ -308,3 +333,4 @@ class TorchEstimator:
         self.module.load_state_dict(ckpt["state"])
         self.mean, self.sd = ckpt["mean"], ckpt["sd"]
         self.history = list(ckpt.get("history", []))
+        self.load_extra_state(ckpt)

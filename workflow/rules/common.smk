@@ -1,25 +1,67 @@
 # Imports, config validation and the helpers every rule file uses.
 import json
+import os
 import shlex
 import shutil
+import sys
 from pathlib import Path
 
 from snakemake.utils import min_version
 
 import emgrepro.config as emgconfig
-from emgrepro.datasets.registry import get_dataset
+from emgrepro import layout, warm
 from emgrepro.fetch.sources import check_sources, download_url, plan_source
+from emgrepro.paths import notebook
 from emgrepro.protocols import PROTOCOLS
 
 min_version("9.0")
 
+# Every job runs the interpreter that runs Snakemake (the project's venv), whatever
+# `python` is first on PATH: `.venv/bin/snakemake` works without an activated venv.
+# (Snakemake formats the prefix too: doubled braces are literal ones.)
+shell.prefix('set -euo pipefail; python() {{ %s "$@"; }}; ' % shlex.quote(sys.executable))
+
 REPO = Path(workflow.basedir)
-emgconfig.validate(config)
+emgconfig.prepare(config)  # paper files + demo settings + the run's files, validated
 check_sources(config)
 JOBS = {
     (j.experiment, j.protocol, j.model, j.fold, str(j.seed)): j for j in emgconfig.jobs(config)
 }
-PAPERS = sorted({j.paper for j in JOBS.values()})
+PAPERS = sorted({j.paper for j in JOBS.values()})  # papers with a report in this run
+PUBLISHED = [
+    info["published_csv"] for info in config["paper_info"].values() if info["published"]
+]
+
+
+# Warm starts (emgrepro/warm.py): on a workstation every job's command runs in a fork of one
+# process that has imported torch, scikit-learn and MNE once, instead of importing them
+# again per job. Cluster jobs run on other machines and start as usual.
+WARM = {}
+
+
+def start_warm_server():
+    if config["warm_start"] and workflow.local_exec:
+        Path(".snakemake").mkdir(exist_ok=True)
+        WARM["pid"], WARM["path"] = warm.start(log=Path(".snakemake/emgrepro-warm.log"))
+        os.environ[warm.ENV] = WARM["path"]
+
+
+def stop_warm_server():
+    if WARM:
+        warm.stop(WARM["pid"], WARM["path"])
+        os.environ.pop(warm.ENV, None)
+
+
+onstart:
+    start_warm_server()
+
+
+onsuccess:
+    stop_warm_server()
+
+
+onerror:
+    stop_warm_server()
 
 
 wildcard_constraints:
@@ -49,7 +91,7 @@ def get_subject_archives(wildcards):
 
 def get_prep_raw(wildcards):
     dataset = config["preprocessing"][wildcards.prep]["dataset"]
-    return f"resources/raw/{dataset}/sub-{wildcards.subject}"
+    return layout.path(layout.RAW, dataset=dataset, subject=wildcards.subject)
 
 
 def get_job(wildcards):
@@ -62,7 +104,7 @@ def get_job_windows(wildcards):
     needed = PROTOCOLS.get(job.protocol).subjects_needed(
         job.fold, job.subjects, job.protocol_params
     )
-    return [f"results/windows/{job.preprocessing}/sub-{s}/windows.npz" for s in needed]
+    return [layout.path(layout.WINDOWS, prep=job.preprocessing, subject=s) for s in needed]
 
 
 def get_job_inputs(wildcards):
@@ -95,25 +137,55 @@ def get_job_gpus(wildcards):
     return int(has_gpu() and getattr(MODELS.get(wildcards.model), "uses_gpu", False))
 
 
-def get_score_files():
+def get_job_outputs(kind, paper=None):
+    """One output (scores, info, predictions, model) of every job, or of one paper's."""
     return [
-        f"results/scores/{e}/{p}/{m}/fold-{f}_seed-{s}.csv" for (e, p, m, f, s) in sorted(JOBS)
+        layout.job_paths(e, p, m, f, s)[kind]
+        for (e, p, m, f, s), job in sorted(JOBS.items())
+        if paper is None or job.paper == paper
     ]
 
 
-def get_audit_settings():
-    """Tolerance rule, subject groups and which datasets were synthetic, for the reports."""
+def get_paper_windows(paper):
+    """The windows of every subject a paper's jobs read (its report may read them)."""
+    out = set()
+    for job in JOBS.values():
+        if job.paper == paper:
+            for s in job.subjects:
+                out.add(layout.path(layout.WINDOWS, prep=job.preprocessing, subject=s))
+    return sorted(out)
+
+
+def get_raw_inputs():
+    return sorted(
+        {
+            layout.path(layout.RAW, dataset=j.dataset, subject=s)
+            for j in JOBS.values()
+            for s in j.subjects
+        }
+    )
+
+
+def get_report_parameters(paper, input, output):
+    """What a report notebook is told: its inputs, the paper's experiments, the rule."""
     return {
-        "abs_tolerance_percent": config["audit"]["abs_tolerance_percent"],
-        "sd_multiplier": config["audit"]["sd_multiplier"],
-        "groups": config["audit"]["groups"],
-        "synthetic_datasets": [
-            d for d in emgconfig.used_datasets(config) if emgconfig.is_synthetic(config, d)
-        ],
+        "scores_csv": input.scores,
+        "timings_csv": input.timings,
+        "audit_csv": input.audit,
+        "figures_dir": output.figures,
+        "paper": paper,
+        "results_dir": "results",
+        "paper_info": config["paper_info"].get(paper, {}),
+        "experiments": {
+            name: {**exp, "preprocessing_settings": config["preprocessing"][exp["preprocessing"]]}
+            for name, exp in emgconfig.selected_experiments(config).items()
+            if exp["paper"] == paper
+        },
+        "audit_rule": config["audit"],
     }
 
 
 def get_final_output():
-    out = ["results/scores.csv", "results/audit.csv", "results/reports/audit.html"]
-    out += [f"results/reports/{paper}.html" for paper in PAPERS]
+    out = [layout.SCORES_TABLE, layout.AUDIT_TABLE]
+    out += [layout.path(layout.REPORT_HTML, paper=p) for p in [*PAPERS, layout.AUDIT_REPORT]]
     return out

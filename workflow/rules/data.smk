@@ -9,8 +9,8 @@ localrules:
 # Write a dataset's synthetic twin in its real archive layout (the demo's data).
 rule synthesize:
     output:
-        archive="resources/synthetic/{dataset}.zip",
-        sums="resources/synthetic/{dataset}.SHA256SUMS",
+        archive=layout.TWIN_ARCHIVE,
+        sums=layout.TWIN_SUMS,
     log:
         "logs/synthesize/{dataset}.log",
     conda:
@@ -18,7 +18,7 @@ rule synthesize:
     params:
         subjects=lambda wc: ",".join(map(str, emgconfig.dataset_subjects(config, wc.dataset))),
         seed=config["synthetic"]["seed"],
-        scale=lambda wc: quoted_json(config["synthetic"]["scale"].get(wc.dataset, {})),
+        scale=lambda wc: quoted_json(emgconfig.twin_scale(config, wc.dataset)),
     shell:
         "python -m emgrepro synthesize --dataset {wildcards.dataset} --subjects {params.subjects}"
         " --seed {params.seed} --scale {params.scale} --out {output.archive} > {log} 2>&1"
@@ -27,7 +27,7 @@ rule synthesize:
 # Download one archive from its official URL or a mirror URL, verifying its sha256.
 rule download:
     output:
-        "resources/downloads/{dataset}/{archive}",
+        layout.DOWNLOAD,
     log:
         "logs/download/{dataset}/{archive}.log",
     conda:
@@ -46,7 +46,7 @@ rule fetch_subject:
     input:
         get_subject_archives,
     output:
-        directory("resources/raw/{dataset}/sub-{subject}"),
+        directory(layout.RAW),
     log:
         "logs/fetch/{dataset}/sub-{subject}.log",
     conda:

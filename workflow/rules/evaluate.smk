@@ -1,34 +1,31 @@
-# Gather every job's scores into one tidy table, and record provenance beside it.
+# Gather every job's scores into tidy tables, record provenance, judge every published number.
 
 
+# Concatenate the jobs' scores, training times and settings.
 rule gather_scores:
     input:
-        scores=get_score_files(),
-        info=[p.replace(".csv", ".json") for p in get_score_files()],
+        scores=get_job_outputs("scores"),
+        info=get_job_outputs("info"),
     output:
-        scores="results/scores.csv",
-        timings="results/timings.csv",
+        scores=layout.SCORES_TABLE,
+        timings=layout.TIMINGS_TABLE,
+        jobs=layout.JOBS_TABLE,
     log:
         "logs/gather_scores.log",
     conda:
         "../../envs/data.yaml"
     shell:
         "python -m emgrepro gather --out {output.scores} --timings {output.timings}"
-        " {input.scores} > {log} 2>&1"
+        " --jobs {output.jobs} {input.scores} > {log} 2>&1"
 
 
+# The run's resolved config, the sha256 of every raw file, versions, commit, host.
 rule provenance:
     input:
-        scores="results/scores.csv",
-        raw=lambda wc: sorted(
-            {
-                f"resources/raw/{j.dataset}/sub-{s}"
-                for j in JOBS.values()
-                for s in j.subjects
-            }
-        ),
+        scores=rules.gather_scores.output.scores,
+        raw=get_raw_inputs(),
     output:
-        "results/provenance.json",
+        layout.PROVENANCE,
     log:
         "logs/provenance.log",
     conda:
@@ -38,3 +35,23 @@ rule provenance:
     shell:
         "python -m emgrepro provenance --config {params.config} --out {output} {input.raw}"
         " > {log} 2>&1"
+
+
+# Every published number against what the run computed: the verdict table.
+rule audit:
+    input:
+        scores=rules.gather_scores.output.scores,
+        timings=rules.gather_scores.output.timings,
+        jobs=rules.gather_scores.output.jobs,
+        provenance=rules.provenance.output[0],
+        published=PUBLISHED,
+    output:
+        table=layout.AUDIT_TABLE,
+    log:
+        "logs/audit.log",
+    conda:
+        "../../envs/data.yaml"
+    shell:
+        "python -m emgrepro audit --scores {input.scores} --timings {input.timings}"
+        " --jobs {input.jobs} --provenance {input.provenance} --out {output.table}"
+        " {input.published} > {log} 2>&1"

@@ -5,8 +5,8 @@ rule preprocess:
     input:
         raw=get_prep_raw,
     output:
-        signal="results/windows/{prep}/sub-{subject}/signal.npy",
-        windows="results/windows/{prep}/sub-{subject}/windows.npz",
+        signal=layout.SIGNAL,
+        windows=layout.WINDOWS,
     log:
         "logs/preprocess/{prep}/sub-{subject}.log",
     conda:

@@ -1,18 +1,21 @@
-# Report notebooks (papermill) per paper, and the audit against published numbers.
+# Report notebooks (papermill): one per paper, and the audit's; they only read tables.
 
 
 # Render one paper's tables and figures from the scores, beside its published numbers.
 rule paper_report:
     input:
-        notebook=str(REPO / "notebooks" / "{paper}.py"),
-        scores="results/scores.csv",
-        timings="results/timings.csv",
-        published=str(REPO / "config" / "published.csv"),
+        notebook=lambda wc: str(notebook(wc.paper)),
+        scores=rules.gather_scores.output.scores,
+        timings=rules.gather_scores.output.timings,
+        audit=rules.audit.output.table,
+        predictions=lambda wc: get_job_outputs("predictions", wc.paper),
+        models=lambda wc: get_job_outputs("model", wc.paper),
+        windows=lambda wc: get_paper_windows(wc.paper),
     output:
-        notebook="results/reports/{paper}.ipynb",
-        html="results/reports/{paper}.html",
+        notebook=layout.REPORT_NOTEBOOK,
+        html=layout.REPORT_HTML,
         figures=report(
-            directory("results/figures/{paper}"),
+            directory(layout.FIGURES),
             patterns=["{name}.png"],
             caption="../report/figure.rst",
             category="{paper}",
@@ -23,40 +26,25 @@ rule paper_report:
         "../../envs/report.yaml"
     params:
         parameters=lambda wc, input, output: quoted_json(
-            {
-                "scores_csv": input.scores,
-                "timings_csv": input.timings,
-                "published_csv": input.published,
-                "figures_dir": output.figures,
-                "paper": wc.paper,
-                "results_dir": "results",
-                "experiments": {
-                    name: {**exp, "preprocessing_settings": config["preprocessing"][exp["preprocessing"]]}
-                    for name, exp in emgconfig.selected_experiments(config).items()
-                    if exp["paper"] == wc.paper
-                },
-                "audit_settings": get_audit_settings(),
-            }
+            get_report_parameters(wc.paper, input, output)
         ),
     shell:
         "python -m emgrepro report --notebook {input.notebook} --parameters {params.parameters}"
         " --out-notebook {output.notebook} --html {output.html} > {log} 2>&1"
 
 
-# Compare every published number with what the pipeline computed.
-rule audit:
+# The audit report: verdict summary per paper, every published number, provenance.
+rule audit_report:
     input:
-        notebook=str(REPO / "notebooks" / "audit.py"),
-        scores="results/scores.csv",
-        timings="results/timings.csv",
-        published=str(REPO / "config" / "published.csv"),
-        provenance="results/provenance.json",
+        notebook=str(notebook(layout.AUDIT_REPORT)),
+        audit=rules.audit.output.table,
+        timings=rules.gather_scores.output.timings,
+        provenance=rules.provenance.output[0],
     output:
-        audit="results/audit.csv",
-        notebook="results/reports/audit.ipynb",
-        html="results/reports/audit.html",
+        notebook=layout.path(layout.REPORT_NOTEBOOK, paper=layout.AUDIT_REPORT),
+        html=layout.path(layout.REPORT_HTML, paper=layout.AUDIT_REPORT),
         figures=report(
-            directory("results/figures/audit"),
+            directory(layout.path(layout.FIGURES, paper=layout.AUDIT_REPORT)),
             patterns=["{name}.png"],
             caption="../report/figure.rst",
             category="audit",
@@ -68,16 +56,16 @@ rule audit:
     params:
         parameters=lambda wc, input, output: quoted_json(
             {
-                "scores_csv": input.scores,
+                "audit_csv": input.audit,
                 "timings_csv": input.timings,
-                "published_csv": input.published,
                 "provenance_json": input.provenance,
-                "audit_csv": output.audit,
                 "figures_dir": output.figures,
-                "audit_settings": get_audit_settings(),
                 "run_papers": PAPERS,
             }
         ),
     shell:
         "python -m emgrepro report --notebook {input.notebook} --parameters {params.parameters}"
         " --out-notebook {output.notebook} --html {output.html} > {log} 2>&1"
+
+
+ruleorder: audit_report > paper_report

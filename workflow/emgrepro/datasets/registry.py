@@ -33,6 +33,7 @@ class DatasetInfo:
     file_pattern: str = ""
     doi: str = ""
     homepage: str = ""
+    twin: dict[str, Any] = field(default_factory=dict)  # the demo's synthetic twin
 
     def check_subjects(self, subjects: list[int], where: str = "subjects") -> None:
         unknown = sorted(set(subjects) - set(self.subjects))
@@ -64,6 +65,7 @@ def _load(path: str) -> dict[str, DatasetInfo]:
             file_pattern=d.get("file_pattern", ""),
             doi=d.get("doi", ""),
             homepage=d.get("homepage", ""),
+            twin=dict(d.get("twin") or {}),
         )
     return out
 
@@ -79,6 +81,34 @@ def get_dataset(ds_id: str, path: Path = DATASETS_YAML) -> DatasetInfo:
             f"unknown dataset '{ds_id}'; registered datasets are {sorted(datasets)} (see {path})"
         )
     return datasets[ds_id]
+
+
+SYNTHETIC = "synthetic"
+
+
+def source_of(config: dict, dataset: str) -> str | None:
+    """Where the run takes ``dataset`` from: its ``sources`` entry, the synthetic twin in
+    the demo (``demo: true``), else None (the official download)."""
+    default = SYNTHETIC if config.get("demo") else None
+    return config.get("sources", {}).get(dataset, default)
+
+
+def is_synthetic(config: dict, dataset: str) -> bool:
+    return source_of(config, dataset) == SYNTHETIC
+
+
+def dataset_subjects(config: dict, dataset: str) -> list[int]:
+    """Subjects of ``dataset`` in this run: the config's choice, else the twin's (when
+    synthetic), else every registered subject."""
+    if dataset in config.get("subjects", {}):
+        return sorted(config["subjects"][dataset])
+    info = get_dataset(dataset)
+    if is_synthetic(config, dataset):
+        n = config.get("synthetic", {}).get("subjects", {}).get(dataset)
+        if n is not None:
+            return list(info.subjects[:n])
+        return sorted(info.twin.get("subjects", info.subjects))
+    return list(info.subjects)
 
 
 def reader_module(info: DatasetInfo):

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from emgrepro.evaluation.data import Subset
+from emgrepro.preprocess.table import Subset
 
 
 def count_parameters(module: nn.Module) -> int:

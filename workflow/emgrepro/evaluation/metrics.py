@@ -6,27 +6,13 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
 
+from emgrepro.tidy import SCORE_COLUMNS, TIMING_COLUMNS
+
 METRICS = {
     "f1_macro": lambda t, p: f1_score(t, p, average="macro", zero_division=0),
     "accuracy": accuracy_score,
     "balanced_accuracy": balanced_accuracy_score,
 }
-
-SCORE_COLUMNS = [
-    "paper",
-    "experiment",
-    "dataset",
-    "protocol",
-    "model",
-    "subject",
-    "fold",
-    "condition",
-    "seed",
-    "n_classes",
-    "data",
-    "metric",
-    "value",
-]
 
 
 def score_rows(
@@ -60,6 +46,15 @@ def f1_rows(
     return pd.DataFrame(rows, columns=SCORE_COLUMNS)
 
 
+def count_rows(metric: str, value: float, subject: np.ndarray, ids: dict) -> pd.DataFrame:
+    """One job-level count (e.g. its training windows) repeated for each test subject."""
+    rows = [
+        {**ids, "subject": int(s), "metric": metric, "value": float(value)}
+        for s in np.unique(subject)
+    ]
+    return pd.DataFrame(rows, columns=SCORE_COLUMNS)
+
+
 def gather(paths: list[str]) -> pd.DataFrame:
     """Concatenate per-job score files into one table in a deterministic order."""
     frames = [pd.read_csv(p) for p in paths]
@@ -80,28 +75,6 @@ def gather(paths: list[str]) -> pd.DataFrame:
     df["fold"] = df["fold"].astype(str)
     df["condition"] = df["condition"].fillna("").astype(str)
     return df.sort_values(keys, kind="mergesort").reset_index(drop=True)
-
-
-TIMING_COLUMNS = [
-    "paper",
-    "experiment",
-    "dataset",
-    "protocol",
-    "model",
-    "fold",
-    "seed",
-    "condition",
-    "data",
-    "n_classes",
-    "stage",
-    "epochs_run",
-    "epochs_to_converge",
-    "seconds_per_epoch",
-    "windows_per_second",
-    "fit_seconds",
-    "n_train",
-    "hardware",
-]
 
 
 def timing_rows(info: dict) -> list[dict]:
@@ -138,17 +111,21 @@ def timing_rows(info: dict) -> list[dict]:
     return rows
 
 
+def job_infos(score_paths: list[str]) -> list[dict]:
+    """The JSON record beside each job's scores."""
+    import json
+    from pathlib import Path
+
+    return [json.loads(Path(p).with_suffix(".json").read_text()) for p in score_paths]
+
+
 def gather_timings(score_paths: list[str]) -> pd.DataFrame:
     """Training times of every gradient-trained job, read from the jobs' JSON records.
 
     Kept apart from the scores: timings differ from run to run, scores must not.
     """
-    import json
-    from pathlib import Path
-
     rows = []
-    for p in score_paths:
-        info = json.loads(Path(p).with_suffix(".json").read_text())
+    for info in job_infos(score_paths):
         rows += timing_rows(info)
     df = pd.DataFrame(rows, columns=TIMING_COLUMNS)
     return df.sort_values(["paper", "experiment", "protocol", "model", "fold", "seed", "stage"])

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from emgrepro.errors import EmgreproError
-from emgrepro.evaluation.data import WindowTable
-from emgrepro.evaluation.metrics import f1_rows, score_rows
+from emgrepro.evaluation.metrics import count_rows, f1_rows, score_rows
 from emgrepro.io import atomic_path, write_csv, write_text
-from emgrepro.models import MODELS, build_model
+from emgrepro.models import EVALUATE, MODELS, build_model, capabilities
+from emgrepro.preprocess.table import WindowTable
 from emgrepro.preprocess.windows import SubjectWindows
 from emgrepro.protocols import PROTOCOLS
 
@@ -73,6 +73,7 @@ def run_job(
     model_out: Path | None = None,
     parent_model: Path | None = None,
     init_models: dict[str, Path] | None = None,
+    threads: int = 1,
 ) -> dict:
     """Run one (experiment, protocol, model, fold, seed) job and write its outputs.
 
@@ -82,11 +83,13 @@ def run_job(
     (``f1_macro_base_classes``): the gain of adaptation, or the forgetting of extension.
     """
     MODELS.get(spec["model"])  # its module (and torch, if it needs it) before seeding
-    seed_everything(spec["seed"], spec.get("threads", 1))
-    table = load_table(spec, windows_root)
+    seed_everything(spec["seed"], threads)
     protocol = PROTOCOLS.get(spec["protocol"])
+    where = f"{spec['experiment']}/{spec['protocol']}/fold-{spec['fold']}"
+    params = protocol.params(
+        spec["protocol_params"], f"experiments/{spec['experiment']}/protocols/{spec['protocol']}"
+    )
     parent = spec.get("extra", {}).get("parent")
-    params = dict(spec["protocol_params"])
     n_base = None
     if parent:
         n_base = len(parent["classes"])
@@ -95,9 +98,10 @@ def run_job(
                 f"{spec['experiment']}: its classes {spec['classes']} must start with the "
                 f"classes {parent['classes']} of the model it starts from"
             )
-        params["n_base_classes"] = n_base
-    split = protocol.split(table.meta, spec["fold"], spec["subjects"], params, spec["seed"])
-    where = f"{spec['experiment']}/{spec['protocol']}/fold-{spec['fold']}"
+    split = protocol.split(
+        load_table(spec, windows_root), spec["fold"], spec["subjects"], params, spec["seed"], n_base
+    )
+    table = split.table
     if split.train.size == 0 or split.test.size == 0:
         raise EmgreproError(
             f"{where}: the split has {split.train.size} training and {split.test.size} test "
@@ -148,7 +152,7 @@ def run_job(
     fit_info = protocol.train(model, train, val, params, n_base) or {}
     fit_seconds = time.perf_counter() - t0
     t0 = time.perf_counter()
-    if hasattr(model, "evaluate"):  # not a classifier (e.g. feature imitation)
+    if EVALUATE in capabilities(model):  # not a classifier (e.g. feature imitation)
         scores, arrays = model.evaluate(test, ids)
         frames.insert(0, scores)
     else:
@@ -159,6 +163,10 @@ def run_job(
             "y_pred": y_pred,
             "subject": test.subject,
             "classes": np.asarray(spec["classes"]),
+            # the test window (index in its subject's windows) and the window whose label
+            # it is scored against: the same unless the protocol moves labels in time
+            "window": table.meta["local"].to_numpy()[split.test],
+            "label_window": table.meta["label_local"].to_numpy()[split.test],
         }
     predict_seconds = time.perf_counter() - t0
     if base_rows is not None:
@@ -172,6 +180,7 @@ def run_job(
                 ids,
             )
         )
+    frames.append(count_rows("n_train_windows", split.train.size, test.subject, ids))
     write_csv(pd.concat(frames, ignore_index=True), scores_out)
     with atomic_path(predictions_out) as tmp:
         with open(tmp, "wb") as fh:
@@ -190,7 +199,7 @@ def run_job(
         "history_start": history_start,
         "fit_seconds": fit_seconds,
         "predict_seconds": predict_seconds,
-        "hardware": hardware(getattr(model, "device", None), spec.get("threads", 1)),
+        "hardware": hardware(getattr(model, "device", None), threads),
     }
     write_text(Path(scores_out).with_suffix(".json"), json.dumps(info, indent=2, default=str))
     return info

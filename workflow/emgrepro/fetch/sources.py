@@ -15,8 +15,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from emgrepro.config import SYNTHETIC, dataset_subjects
-from emgrepro.datasets.registry import get_dataset, reader_module
+from emgrepro import layout
+from emgrepro.datasets.registry import (
+    SYNTHETIC,
+    dataset_subjects,
+    get_dataset,
+    reader_module,
+    source_of,
+)
 from emgrepro.errors import ChecksumMismatch, ConfigError, EmgreproError, ManualDownloadRequired
 from emgrepro.fetch.archive import extract_members, find_in_folder, list_members, match_members
 from emgrepro.fetch.checksums import ChecksumLock, sha256_file
@@ -60,24 +66,24 @@ def _is_url(source: str) -> bool:
 
 def _download_target(dataset: str, url: str) -> str:
     name = Path(urlparse(url).path).name or f"{dataset}.zip"
-    return f"resources/downloads/{dataset}/{name}"
+    return layout.path(layout.DOWNLOAD, dataset=dataset, archive=name)
 
 
 def plan_source(config: dict, dataset: str, subject: int) -> SourcePlan:
     info = get_dataset(dataset)
     reader = reader_module(info)
     required = reader.required_files(info, subject, needed_exercises(config, dataset))
-    source = config["sources"].get(dataset)
+    source = source_of(config, dataset)
     hashes = "published" if info.files else "lock"
     if source == SYNTHETIC:
         return SourcePlan(
             dataset,
             subject,
             "synthetic",
-            [f"resources/synthetic/{dataset}.zip"],
+            [layout.path(layout.TWIN_ARCHIVE, dataset=dataset)],
             required,
             "synthetic",
-            manifest=f"resources/synthetic/{dataset}.SHA256SUMS",
+            manifest=layout.path(layout.TWIN_SUMS, dataset=dataset),
         )
     if source is None:
         urls = reader.archive_urls(info, subject) or [f"{MANUAL}{dataset}.zip"]
@@ -90,7 +96,7 @@ def plan_source(config: dict, dataset: str, subject: int) -> SourcePlan:
     downloads = {}
     for url in urls:
         target = (
-            f"resources/downloads/{dataset}/{url[len(MANUAL) :]}"
+            layout.path(layout.DOWNLOAD, dataset=dataset, archive=url[len(MANUAL) :])
             if url.startswith(MANUAL)
             else _download_target(dataset, url)
         )
@@ -102,7 +108,7 @@ def plan_source(config: dict, dataset: str, subject: int) -> SourcePlan:
 
 def download_url(config: dict, dataset: str, archive: str) -> str:
     """The URL behind ``resources/downloads/<dataset>/<archive>`` in this run."""
-    target = f"resources/downloads/{dataset}/{archive}"
+    target = layout.path(layout.DOWNLOAD, dataset=dataset, archive=archive)
     for subject in dataset_subjects(config, dataset):
         url = plan_source(config, dataset, subject).downloads.get(target)
         if url is not None:

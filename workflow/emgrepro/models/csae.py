@@ -3,6 +3,8 @@
 Hristov et al., "Leveraging Convolutional Sparse Autoencoders for Robust Movement
 Classification from Low-Density sEMG", Scientific Reports 2026 (arXiv 2601.23011).
 
+Used by: hristov2026. DOI 10.48550/arXiv.2601.23011.
+
 Published: raw input T x C (1000 x 2), strided 1-D convolutions as learned down-sampling,
 a symmetric decoder, an L1 penalty on the bottleneck activations, a classifier on the
 learned representation. Everything else (widths, kernels, strides, latent size, lambda,
@@ -14,7 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from emgrepro.models import register_model
+from emgrepro.models import EXTEND, FINE_TUNE, register_model
 from emgrepro.training import TorchEstimator
 
 
@@ -127,11 +129,15 @@ class CSAE(TorchEstimator):
     the classification term keeps it discriminative, in one run of epochs.
     """
 
+    capabilities = frozenset({FINE_TUNE, EXTEND})
+    decoder = True
+
     def __init__(
         self,
         n_chans: int,
         n_outputs: int,
         n_times: int,
+        *,
         filters: list[int] = (16, 32, 32),
         latent_chans: int = 16,
         kernel: int = 9,
@@ -142,7 +148,7 @@ class CSAE(TorchEstimator):
         log_pool: bool = False,
         l1: float = 1e-3,
         recon_weight: float = 1.0,
-        **kwargs,
+        **common,
     ) -> None:
         self.arch = dict(
             filters=tuple(filters),
@@ -155,10 +161,12 @@ class CSAE(TorchEstimator):
             log_pool=log_pool,
         )
         self.l1, self.recon_weight = float(l1), float(recon_weight)
-        super().__init__(n_chans, n_outputs, n_times, **kwargs)
+        super().__init__(n_chans, n_outputs, n_times, **common)
 
     def build_module(self) -> nn.Module:
-        return CSAENet(self.n_chans, self.n_outputs, self.n_times, decoder=True, **self.arch)
+        return CSAENet(
+            self.n_chans, self.n_outputs, self.n_times, decoder=self.decoder, **self.arch
+        )
 
     def loss(self, out: dict, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         loss = nn.functional.cross_entropy(out["logits"], y)

@@ -1,5 +1,7 @@
 """Feature CNN of Wu et al. 2024 (CNN-I multi-subject, CNN-II single subject).
 
+Used by: wu2024. DOI 10.48550/arXiv.2405.19356.
+
 Input per window: the 4 features (ENT, RMS, VAR, SSI) of its 12 channels, z-scored, as a
 tensor (4, 12 channels, 12 copies): the feature vector replicated 12 times with Gaussian
 noise (sd 0.01 on the z scale) on the 11 extra copies. Three blocks
@@ -19,9 +21,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from emgrepro.evaluation.data import Subset
 from emgrepro.features.window_stats import FEATURES, subset_window_features
 from emgrepro.models import register_model
+from emgrepro.preprocess.table import Subset
 from emgrepro.training import TorchEstimator
 
 
@@ -92,7 +94,7 @@ class FeatureCNN(TorchEstimator):
         filters: tuple[int, int] = (64, 32),
         kernel: int = 5,
         dropout: float = 0.3,
-        **kwargs: object,
+        **common,
     ) -> None:
         self.arch = {
             "copies": int(copies),
@@ -101,7 +103,7 @@ class FeatureCNN(TorchEstimator):
             "dropout": float(dropout),
         }
         self.noise_sd = float(noise_sd)
-        super().__init__(n_chans, n_outputs, n_times, **kwargs)
+        super().__init__(n_chans, n_outputs, n_times, **common)
         self.feat_mean = np.zeros((len(FEATURES), n_chans))
         self.feat_sd = np.ones((len(FEATURES), n_chans))
         self._inputs: dict[tuple, np.ndarray] = {}
@@ -117,23 +119,13 @@ class FeatureCNN(TorchEstimator):
             self._inputs[key] = ((raw - self.feat_mean) / self.feat_sd).astype(np.float32)
         return self._inputs[key]
 
-    def fit(self, train: Subset, val: Subset | None = None) -> dict:
+    def fit_statistics(self, train: Subset) -> None:
+        """Channel standardisation, then the features' z-scoring, from ``train`` only."""
         self.mean, self.sd = train.channel_stats()
         raw = subset_window_features(train, self.mean, self.sd)
         self.feat_mean, self.feat_sd = raw.mean(axis=0), raw.std(axis=0)
         self.feat_sd[self.feat_sd == 0] = 1.0
         self._inputs = {}
-        t = self.training
-        return self._epochs(
-            train,
-            val,
-            list(self.module.parameters()),
-            int(t["max_epochs"]),
-            float(t["lr"]),
-            float(t["weight_decay"]),
-            int(t["patience"]),
-            "fit",
-        )
 
     def train_batches(
         self, data: Subset, rng: np.random.Generator
@@ -158,28 +150,9 @@ class FeatureCNN(TorchEstimator):
             out.append(self.module(x)["logits"].float().cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, self.n_outputs), np.float32)
 
-    def save(self, path) -> None:
-        torch.save(
-            {
-                "state": self.module.state_dict(),
-                "mean": self.mean,
-                "sd": self.sd,
-                "feat_mean": self.feat_mean,
-                "feat_sd": self.feat_sd,
-                "n_outputs": self.n_outputs,
-                "history": self.history,
-            },
-            path,
-        )
+    def extra_state(self) -> dict:
+        return {"feat_mean": self.feat_mean, "feat_sd": self.feat_sd}
 
-    def load(self, path) -> None:
-        ckpt = torch.load(path, map_location=self.device, weights_only=False)
-        if ckpt["n_outputs"] != self.n_outputs:
-            raise ValueError(
-                f"{path}: checkpoint has {ckpt['n_outputs']} outputs, model {self.n_outputs}"
-            )
-        self.module.load_state_dict(ckpt["state"])
-        self.mean, self.sd = ckpt["mean"], ckpt["sd"]
+    def load_extra_state(self, ckpt: dict) -> None:
         self.feat_mean, self.feat_sd = ckpt["feat_mean"], ckpt["feat_sd"]
         self._inputs = {}
-        self.history = list(ckpt.get("history", []))

@@ -1,6 +1,8 @@
 """LSTM feature-imitation network (FIN): Wu, Atashzar, Ghassemi, Alhanai, "An LSTM Feature
 Imitation Network for Hand Movement Recognition from sEMG Signals" (arXiv 2405.19356).
 
+Used by: wu2024. DOI 10.48550/arXiv.2405.19356.
+
 Each channel-window is a univariate sequence (600 x 1). One bidirectional LSTM per feature
 (input 1, hidden 32, 3 layers) reads it, and a linear layer on the final hidden state
 predicts that feature (ENT, RMS, VAR, SSI; z-scored). Loss MSE, Adam lr 1e-3, weight decay
@@ -17,10 +19,10 @@ import pandas as pd
 import torch
 from torch import nn
 
-from emgrepro.evaluation.data import Subset
-from emgrepro.evaluation.metrics import SCORE_COLUMNS
 from emgrepro.features.window_stats import FEATURES, subset_window_features
-from emgrepro.models import register_model
+from emgrepro.models import EVALUATE, register_model
+from emgrepro.preprocess.table import Subset
+from emgrepro.tidy import SCORE_COLUMNS
 from emgrepro.training import TorchEstimator
 
 
@@ -77,6 +79,8 @@ class FeatureImitator(TorchEstimator):
     (channel-windows), as in the authors' code.
     """
 
+    capabilities = frozenset({EVALUATE})
+
     def __init__(
         self,
         n_chans: int,
@@ -86,10 +90,10 @@ class FeatureImitator(TorchEstimator):
         hidden: int = 32,
         layers: int = 3,
         bidirectional: bool = True,
-        **kwargs: object,
+        **common,
     ) -> None:
         self.fin = {"hidden": int(hidden), "layers": int(layers), "bidirectional": bidirectional}
-        super().__init__(n_chans, n_outputs, n_times, **kwargs)
+        super().__init__(n_chans, n_outputs, n_times, **common)
         self.target_mean = np.zeros(len(FEATURES))
         self.target_sd = np.ones(len(FEATURES))
         self._targets: dict[tuple, np.ndarray] = {}
@@ -116,24 +120,14 @@ class FeatureImitator(TorchEstimator):
         return max(1, sequences // self.n_chans)
 
     # -- training ---------------------------------------------------------------------
-    def fit(self, train: Subset, val: Subset | None = None) -> dict:
+    def fit_statistics(self, train: Subset) -> None:
+        """Channel standardisation, then the targets' z-scoring, from ``train`` only."""
         self.mean, self.sd = train.channel_stats()
         feats = self.true_features(train)
         self.target_mean = feats.mean(axis=(0, 2))
         self.target_sd = feats.std(axis=(0, 2))
         self.target_sd[self.target_sd == 0] = 1.0
         self._targets = {}
-        t = self.training
-        return self._epochs(
-            train,
-            val,
-            list(self.module.parameters()),
-            int(t["max_epochs"]),
-            float(t["lr"]),
-            float(t["weight_decay"]),
-            int(t["patience"]),
-            "fit",
-        )
 
     def train_batches(
         self, data: Subset, rng: np.random.Generator
@@ -181,6 +175,8 @@ class FeatureImitator(TorchEstimator):
         """R^2 and MAP of each feature per test subject, and the arrays behind them."""
         true, pred = self.true_features(test), self.predict_features(test)
         subject = test.subject
+        # trainable parameters of one FIN (one feature), as the paper counts "the LSTM"
+        n_params = sum(p.numel() for p in self.module.fins[0].parameters() if p.requires_grad)
         rows = []
         for s in np.unique(subject):
             m = subject == s
@@ -191,6 +187,9 @@ class FeatureImitator(TorchEstimator):
             rows.append(
                 {**ids, "subject": int(s), "metric": "n_test_windows", "value": float(m.sum())}
             )
+            rows.append(
+                {**ids, "subject": int(s), "metric": "n_parameters", "value": float(n_params)}
+            )
         arrays = {
             "features_true": true.astype(np.float32),
             "features_pred": pred.astype(np.float32),
@@ -200,24 +199,13 @@ class FeatureImitator(TorchEstimator):
         return pd.DataFrame(rows, columns=SCORE_COLUMNS), arrays
 
     # -- checkpoints --------------------------------------------------------------------
-    def save(self, path) -> None:
-        torch.save(
-            {
-                "state": self.module.state_dict(),
-                "mean": self.mean,
-                "sd": self.sd,
-                "target_mean": self.target_mean,
-                "target_sd": self.target_sd,
-                "features": list(FEATURES),
-                "fin": self.fin,
-                "history": self.history,
-            },
-            path,
-        )
+    def extra_state(self) -> dict:
+        return {
+            "target_mean": self.target_mean,
+            "target_sd": self.target_sd,
+            "features": list(FEATURES),
+            "fin": self.fin,
+        }
 
-    def load(self, path) -> None:
-        ckpt = torch.load(path, map_location=self.device, weights_only=False)
-        self.module.load_state_dict(ckpt["state"])
-        self.mean, self.sd = ckpt["mean"], ckpt["sd"]
+    def load_extra_state(self, ckpt: dict) -> None:
         self.target_mean, self.target_sd = ckpt["target_mean"], ckpt["target_sd"]
-        self.history = list(ckpt.get("history", []))

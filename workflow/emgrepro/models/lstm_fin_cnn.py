@@ -7,6 +7,8 @@ checkpoint hand-over of the paper's steps 1-4). LSTMs Adam lr 1e-3, weight decay
 Adam lr 0.01, weight decay 2e-4; batch 250; 10 epochs (REFERENCE.md). ``lstm_cnn_ii`` is
 the same network whose LSTMs start from random weights (no FIN pre-training).
 
+Used by: wu2024. DOI 10.48550/arXiv.2405.19356.
+
 With ``share_channels: true`` the 12 channels of a feature share one FIN, run as one
 batched LSTM call (12 times fewer kernel launches; our option, off by default).
 """
@@ -20,11 +22,11 @@ import torch
 from torch import nn
 
 from emgrepro.errors import EmgreproError
-from emgrepro.evaluation.data import Subset
 from emgrepro.features.window_stats import FEATURES, subset_window_features
-from emgrepro.models import register_model
+from emgrepro.models import FINE_TUNE, INITIALISE, register_model
 from emgrepro.models.feature_cnn import FeatureCNNNet, feature_copies
 from emgrepro.models.lstm_fin import FIN
+from emgrepro.preprocess.table import Subset
 from emgrepro.training import TorchEstimator
 
 
@@ -80,6 +82,8 @@ class FINClassifier(TorchEstimator):
     ``fin_lr`` and ``fin_weight_decay`` for the LSTMs (the CNN uses ``training.lr`` and
     ``training.weight_decay``). Pre-trained parts come from ``initialise``."""
 
+    capabilities = frozenset({FINE_TUNE, INITIALISE})
+
     def __init__(
         self,
         n_chans: int,
@@ -97,7 +101,7 @@ class FINClassifier(TorchEstimator):
         share_channels: bool = False,
         fin_lr: float = 1e-3,
         fin_weight_decay: float = 2e-5,
-        **kwargs: object,
+        **common,
     ) -> None:
         self.fin = {"hidden": int(hidden), "layers": int(layers), "bidirectional": bidirectional}
         self.cnn = {
@@ -108,7 +112,7 @@ class FINClassifier(TorchEstimator):
         }
         self.share_channels, self.noise_sd = bool(share_channels), float(noise_sd)
         self.fin_lr, self.fin_weight_decay = float(fin_lr), float(fin_weight_decay)
-        super().__init__(n_chans, n_outputs, n_times, **kwargs)
+        super().__init__(n_chans, n_outputs, n_times, **common)
         self.initialised: list[str] = []
 
     def build_module(self) -> nn.Module:
@@ -151,24 +155,27 @@ class FINClassifier(TorchEstimator):
             net.feat_sd.copy_(torch.as_tensor(ckpt["feat_sd"], dtype=torch.float32))
         self.initialised = sorted(parts)
 
-    def fit(self, train: Subset, val: Subset | None = None) -> dict:
-        """Fine-tune the whole network; scalings not taken from a pre-trained part are
-        fitted on the training split."""
+    def fit_statistics(self, train: Subset) -> None:
+        """Channel standardisation; scalings not taken from a pre-trained part are fitted
+        on the training split."""
         self.mean, self.sd = train.channel_stats()
         missing = {"fin", "cnn"} - set(self.initialised)
-        if missing:
-            raw = subset_window_features(train, self.mean, self.sd)
-            net = self.module
-            if "fin" in missing:
-                sd = raw.std(axis=(0, 2))
-                net.fin_mean.copy_(torch.as_tensor(raw.mean(axis=(0, 2)), dtype=torch.float32))
-                net.fin_sd.copy_(torch.as_tensor(np.where(sd > 0, sd, 1.0), dtype=torch.float32))
-            if "cnn" in missing:
-                sd = raw.std(axis=0)
-                net.feat_mean.copy_(torch.as_tensor(raw.mean(axis=0), dtype=torch.float32))
-                net.feat_sd.copy_(torch.as_tensor(np.where(sd > 0, sd, 1.0), dtype=torch.float32))
-        t = self.training
-        groups = [
+        if not missing:
+            return
+        raw = subset_window_features(train, self.mean, self.sd)
+        net = self.module
+        if "fin" in missing:
+            sd = raw.std(axis=(0, 2))
+            net.fin_mean.copy_(torch.as_tensor(raw.mean(axis=(0, 2)), dtype=torch.float32))
+            net.fin_sd.copy_(torch.as_tensor(np.where(sd > 0, sd, 1.0), dtype=torch.float32))
+        if "cnn" in missing:
+            sd = raw.std(axis=0)
+            net.feat_mean.copy_(torch.as_tensor(raw.mean(axis=0), dtype=torch.float32))
+            net.feat_sd.copy_(torch.as_tensor(np.where(sd > 0, sd, 1.0), dtype=torch.float32))
+
+    def param_groups(self) -> list:
+        """The LSTMs at their own learning rate and weight decay, the CNN at training's."""
+        return [
             {
                 "params": list(self.module.fins.parameters()),
                 "lr": self.fin_lr,
@@ -176,13 +183,3 @@ class FINClassifier(TorchEstimator):
             },
             {"params": list(self.module.cnn.parameters())},
         ]
-        return self._epochs(
-            train,
-            val,
-            groups,
-            int(t["max_epochs"]),
-            float(t["lr"]),
-            float(t["weight_decay"]),
-            int(t["patience"]),
-            "fit",
-        )

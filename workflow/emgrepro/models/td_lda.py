@@ -2,20 +2,21 @@
 
 Hudgins et al., "A new strategy for multifunction myoelectric control", IEEE TBME 1993;
 Englehart & Hudgins, IEEE TBME 2003 (MAV, WL, ZC, SSC with LDA; RMS added).
+
+Used by: baseline, hristov2026. DOI 10.1109/10.204774.
 """
 
 from __future__ import annotations
-
-import pickle
 
 import numpy as np
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from emgrepro.evaluation.data import Subset
 from emgrepro.features.time_domain import td_features
 from emgrepro.models import register_model
+from emgrepro.models.classical import ClassicalEstimator
+from emgrepro.preprocess.table import Subset
 
 
 def subset_features(data: Subset, threshold: float, batch_size: int = 4096) -> np.ndarray:
@@ -27,7 +28,7 @@ def subset_features(data: Subset, threshold: float, batch_size: int = 4096) -> n
 
 
 @register_model("td_lda")
-class TDLDA:
+class TDLDA(ClassicalEstimator):
     """MAV, WL, ZC, SSC, RMS per channel -> standardisation -> LDA.
 
     Parameters: ``threshold`` for ZC/SSC in units of each channel's training sd
@@ -39,12 +40,13 @@ class TDLDA:
         n_chans: int,
         n_outputs: int,
         n_times: int,
+        *,
         threshold: float = 0.01,
         solver: str = "svd",
         shrinkage: float | str | None = None,
-        **_: object,
+        **common,
     ) -> None:
-        self.n_chans, self.n_outputs, self.n_times = n_chans, n_outputs, n_times
+        super().__init__(n_chans, n_outputs, n_times, **common)
         self.threshold = float(threshold)
         self.pipeline = make_pipeline(
             StandardScaler(), LinearDiscriminantAnalysis(solver=solver, shrinkage=shrinkage)
@@ -61,11 +63,8 @@ class TDLDA:
     def predict(self, data: Subset) -> np.ndarray:
         return self.pipeline.predict(subset_features(data, self._abs_threshold))
 
-    def save(self, path) -> None:
-        with open(path, "wb") as fh:
-            pickle.dump({"pipeline": self.pipeline, "threshold": self._abs_threshold}, fh)
+    def state(self) -> dict:
+        return {"pipeline": self.pipeline, "threshold": self._abs_threshold}
 
-    def load(self, path) -> None:
-        with open(path, "rb") as fh:
-            state = pickle.load(fh)
+    def set_state(self, state: dict) -> None:
         self.pipeline, self._abs_threshold = state["pipeline"], state["threshold"]

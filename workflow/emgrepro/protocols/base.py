@@ -1,82 +1,172 @@
-"""The split type and the base class every protocol follows."""
+"""The split type, the base class every protocol follows, and the shared repetition split."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from emgrepro.errors import ConfigError
+from emgrepro.params import dataclass_params, parse
+
+if TYPE_CHECKING:
+    from emgrepro.preprocess.table import WindowTable
 
 
 @dataclass
 class Split:
-    """Window indices (rows of the job's window table) of one train/val/test split."""
+    """Window indices (rows of ``table``) of one train/val/test split.
+
+    ``table`` is the window table the rows refer to: the job's table after the protocol's
+    preparation (e.g. labels moved forward in time), set by ``Protocol.split``.
+    """
 
     train: np.ndarray
     val: np.ndarray
     test: np.ndarray
     test_subjects: list[int]
     info: dict = field(default_factory=dict)
+    table: Any = None
+
+
+@dataclass(frozen=True)
+class NoParams:
+    """A protocol without parameters."""
+
+
+def _doc(text: str) -> dict:
+    return {"doc": text}
+
+
+@dataclass(frozen=True)
+class RepetitionParams:
+    """Trials (repetitions) for training, validation (early stopping) and test."""
+
+    train_repetitions: list[int] = field(metadata=_doc("repetitions the model trains on"))
+    test_repetitions: list[int] = field(metadata=_doc("repetitions it is scored on"))
+    val_repetitions: list[int] = field(
+        default_factory=list,
+        metadata=_doc("repetitions held out of training for early stopping (taken from train)"),
+    )
+
+
+def check_disjoint(where: str, test: list[int], **others: list[int]) -> None:
+    """Test repetitions never train or validate: a config error, at plan time."""
+    for name, reps in others.items():
+        shared = sorted(set(reps) & set(test))
+        if shared:
+            raise ConfigError(
+                f"{where}: repetition(s) {shared} are in both {name} and test_repetitions; "
+                "test repetitions must not be seen in training or validation"
+            )
 
 
 class Protocol:
-    """A split generator. Subclasses set ``name`` and implement ``folds`` and ``split``."""
+    """A split generator. Subclasses set ``name`` and ``Params`` (a dataclass: the declared
+    parameters), and implement ``folds`` and ``split_rows``.
+
+    ``requires`` names the model capabilities the protocol needs (see
+    ``emgrepro.models.capabilities``); the configuration is refused at plan time when a
+    model of the experiment lacks one.
+    """
 
     name = ""
     leaky = False  # True for deliberately leaky protocols shown only for comparison
+    Params: type = NoParams
+    requires: frozenset[str] = frozenset()
 
-    def folds(self, subjects: list[int], params: dict) -> list[str]:
+    # -- parameters ----------------------------------------------------------------------
+    def params(self, values: Any, where: str | None = None) -> Any:
+        """The protocol's parameters from a config mapping (checked) or already parsed."""
+        if isinstance(values, self.Params):
+            return values
+        where = where or f"protocols/{self.name}"
+        parsed = parse(dataclass_params(self.Params), values, where, self.Params)
+        self.check(parsed, where)
+        return parsed
+
+    def check(self, p: Any, where: str) -> None:
+        """Checks across parameters (e.g. test repetitions never train)."""
+
+    # -- jobs ------------------------------------------------------------------------------
+    def folds(self, subjects: list[int], params: Any) -> list[str]:
         raise NotImplementedError
 
-    def subjects_needed(self, fold: str, subjects: list[int], params: dict) -> list[int]:
+    def subjects_needed(self, fold: str, subjects: list[int], params: Any) -> list[int]:
         """Subjects whose windows the job reads (default: all of the run)."""
         return list(subjects)
 
-    def split(
-        self, meta: pd.DataFrame, fold: str, subjects: list[int], params: dict, seed: int
-    ) -> Split:
-        raise NotImplementedError
-
-    def parent(self, fold: str, params: dict) -> dict | None:
+    def parent(self, fold: str, params: Any) -> dict | None:
         """The job whose trained model this one starts from, if any:
         ``{"experiment": name or None (same), "protocol": ..., "fold": ...}``."""
         return None
 
-    def prepare(self, table, fold: str, params: dict) -> None:
-        """Change the job's window table before splitting (e.g. shift labels in time)."""
+    def settings(self, fold: str, params: Any) -> dict:
+        """What this job's fold fixes beyond the parameters (e.g. the condition)."""
+        return {}
 
-    def train(self, model, train, val, params: dict, n_base: int | None) -> dict:
+    # -- splitting -------------------------------------------------------------------------
+    def prepare(self, table: WindowTable, fold: str, params: Any) -> WindowTable:
+        """The job's window table before splitting (e.g. labels moved forward in time);
+        returns a new table, never changes the one given."""
+        return table
+
+    def split_rows(
+        self,
+        meta: pd.DataFrame,
+        fold: str,
+        subjects: list[int],
+        params: Any,
+        seed: int,
+        n_base: int | None = None,
+    ) -> Split:
+        """Train/val/test rows of ``meta`` (a prepared table's window list)."""
+        raise NotImplementedError
+
+    def split(
+        self,
+        table: WindowTable,
+        fold: str,
+        subjects: list[int],
+        params: Any,
+        seed: int,
+        n_base: int | None = None,
+    ) -> Split:
+        """The job's split: prepare the table, then split its rows. The only way a job
+        splits, so no protocol's preparation can be skipped."""
+        p = self.params(params)
+        prepared = self.prepare(table, fold, p)
+        out = self.split_rows(prepared.meta, fold, subjects, p, seed, n_base)
+        out.table = prepared
+        return out
+
+    def train(self, model, train, val, params: Any, n_base: int | None) -> dict:
         """Fit ``model``; protocols that start from a parent adapt it instead."""
         return model.fit(train, val)
 
 
-def repetitions(params: dict, key: str, where: str) -> list[int]:
-    value = params.get(key)
-    if value is None:
-        raise ConfigError(f"protocol '{where}' needs the parameter '{key}' (list of repetitions)")
-    return [int(r) for r in value]
-
-
-def repetition_split(meta: pd.DataFrame, params: dict, where: str) -> Split:
+def repetition_split(meta: pd.DataFrame, p: RepetitionParams) -> Split:
     """Split windows by repetition (trial): disjoint repetitions never share a sample."""
-    train_r = repetitions(params, "train_repetitions", where)
-    test_r = repetitions(params, "test_repetitions", where)
-    val_r = [int(r) for r in params.get("val_repetitions", [])]
-    overlap = (set(train_r) & set(test_r)) | (set(val_r) & set(test_r))
-    if overlap:
-        raise ConfigError(
-            f"protocol '{where}': repetitions {sorted(overlap)} are in train and test"
-        )
     rep = meta["repetition"].to_numpy()
-    train_r = [r for r in train_r if r not in val_r]
+    val_r = list(getattr(p, "val_repetitions", []))
+    train_r = [r for r in p.train_repetitions if r not in val_r]
     idx = meta.index.to_numpy()  # rows of the caller's table, also after filtering
     return Split(
         train=idx[np.isin(rep, train_r)],
         val=idx[np.isin(rep, val_r)],
-        test=idx[np.isin(rep, test_r)],
+        test=idx[np.isin(rep, p.test_repetitions)],
         test_subjects=sorted(meta["subject"].unique().tolist()),
+    )
+
+
+def check_repetitions(p: RepetitionParams, where: str) -> None:
+    check_disjoint(
+        where,
+        p.test_repetitions,
+        train_repetitions=p.train_repetitions,
+        val_repetitions=p.val_repetitions,
     )
 
 

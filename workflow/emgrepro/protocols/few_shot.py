@@ -1,78 +1,133 @@
 """Few-shot transfer to an unseen subject: start from the leave-one-subject-out model,
-calibrate on k trials per class of the new subject, test on its held-out trials."""
+calibrate on k trials per class of the new subject, test on its held-out trials.
+
+Used by: hristov2026.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from emgrepro.errors import ConfigError
+from emgrepro.models import FINE_TUNE, capabilities
 from emgrepro.protocols import register_protocol
-from emgrepro.protocols.base import Protocol, Split
+from emgrepro.protocols.base import Protocol, Split, check_disjoint
 
 
-def _shots(params: dict) -> list[int]:
-    shots = params.get("shots", 1)
-    return [int(k) for k in (shots if isinstance(shots, list) else [shots])]
+@dataclass(frozen=True)
+class FineTuneParams:
+    """What adapts to the new subject (models that can fine-tune; others are refitted)."""
+
+    layers: list[str] = field(
+        default_factory=lambda: ["final_layer"],
+        metadata={"doc": "parameter-name prefixes that train; all others stay frozen"},
+    )
+    epochs: int = field(default=20, metadata={"doc": "epochs over the calibration trials"})
+    lr: float = field(default=1e-3, metadata={"doc": "learning rate"})
+    restandardise: bool = field(
+        default=True, metadata={"doc": "channel statistics from the calibration trials"}
+    )
+    adapt_batchnorm: bool = field(
+        default=True, metadata={"doc": "batch-norm running statistics follow the new subject"}
+    )
+
+
+@dataclass(frozen=True)
+class FewShotParams:
+    shots: int | list[int] = field(
+        default=1, metadata={"doc": "calibration trials per class (a list: the curve)"}
+    )
+    calibration_repetitions: list[int] = field(
+        default_factory=lambda: [1, 2, 3, 4],
+        metadata={"doc": "the new subject's trials calibration draws from, in order"},
+    )
+    test_repetitions: list[int] = field(
+        default_factory=lambda: [5, 6], metadata={"doc": "the new subject's test trials"}
+    )
+    base_experiment: str | None = field(
+        default=None, metadata={"doc": "experiment of the model it starts from (None: same)"}
+    )
+    base_protocol: str = field(default="loso", metadata={"doc": "protocol of that model"})
+    fine_tune: FineTuneParams = field(default_factory=FineTuneParams)
+
+    @property
+    def shot_list(self) -> list[int]:
+        return list(self.shots) if isinstance(self.shots, list) else [int(self.shots)]
 
 
 class _FewShot(Protocol):
+    Params = FewShotParams
     curve = False
 
-    def folds(self, subjects: list[int], params: dict) -> list[str]:
+    def check(self, p: FewShotParams, where: str) -> None:
+        check_disjoint(where, p.test_repetitions, calibration_repetitions=p.calibration_repetitions)
+        bad = [k for k in p.shot_list if not 1 <= k <= len(p.calibration_repetitions)]
+        if bad:
+            raise ConfigError(
+                f"{where}/shots: {bad} calibration trials; the pool "
+                f"{p.calibration_repetitions} holds 1 to {len(p.calibration_repetitions)}"
+            )
+        if not self.curve and len(p.shot_list) != 1:
+            raise ConfigError(f"{where}/shots: one value (few_shot_curve takes a list)")
+
+    def folds(self, subjects: list[int], params) -> list[str]:
+        p = self.params(params)
         if self.curve:
-            return [f"{s}-k{k}" for s in subjects for k in _shots(params)]
+            return [f"{s}-k{k}" for s in subjects for k in p.shot_list]
         return [str(s) for s in subjects]
 
-    @staticmethod
-    def _fold(fold: str, params: dict) -> tuple[int, int]:
+    def _fold(self, fold: str, p: FewShotParams) -> tuple[int, int]:
         if "-k" in fold:
             subject, k = fold.split("-k")
             return int(subject), int(k)
-        return int(fold), _shots(params)[0]
+        return int(fold), p.shot_list[0]
 
-    def subjects_needed(self, fold: str, subjects: list[int], params: dict) -> list[int]:
-        return [self._fold(fold, params)[0]]
+    def subjects_needed(self, fold: str, subjects: list[int], params) -> list[int]:
+        return [self._fold(fold, self.params(params))[0]]
 
-    def parent(self, fold: str, params: dict) -> dict:
+    def parent(self, fold: str, params) -> dict:
+        p = self.params(params)
         return {
-            "experiment": params.get("base_experiment"),
-            "protocol": params.get("base_protocol", "loso"),
-            "fold": str(self._fold(fold, params)[0]),
+            "experiment": p.base_experiment,
+            "protocol": p.base_protocol,
+            "fold": str(self._fold(fold, p)[0]),
         }
 
-    def split(
-        self, meta: pd.DataFrame, fold: str, subjects: list[int], params: dict, seed: int
+    def settings(self, fold: str, params) -> dict:
+        return {"shots": self._fold(fold, self.params(params))[1]}
+
+    def split_rows(
+        self, meta: pd.DataFrame, fold: str, subjects, params, seed: int, n_base=None
     ) -> Split:
-        subject, k = self._fold(fold, params)
-        pool = [int(r) for r in params.get("calibration_repetitions", [1, 2, 3, 4])]
-        test_r = [int(r) for r in params.get("test_repetitions", [5, 6])]
-        if k > len(pool) or k < 1:
-            raise ConfigError(f"{self.name}: k={k} calibration trials, pool has {pool}")
-        if set(pool) & set(test_r):
-            raise ConfigError(f"{self.name}: calibration and test repetitions overlap")
+        p = self.params(params)
+        subject, k = self._fold(fold, p)
+        pool = p.calibration_repetitions
         mine = meta["subject"].to_numpy() == subject
         rep = meta["repetition"].to_numpy()
         idx = meta.index.to_numpy()
         return Split(
             train=idx[mine & np.isin(rep, pool[:k])],
             val=idx[:0],
-            test=idx[mine & np.isin(rep, test_r)],
+            test=idx[mine & np.isin(rep, p.test_repetitions)],
             test_subjects=[subject],
             info={"condition": f"k={k}", "calibration_repetitions": pool[:k]},
         )
 
-    def train(self, model, train, val, params: dict, n_base: int | None) -> dict:
-        if not hasattr(model, "fine_tune"):
+    def train(self, model, train, val, params, n_base: int | None) -> dict:
+        p = self.params(params)
+        if FINE_TUNE not in capabilities(model):
             return model.fit(train, None)  # classical models: calibrate = refit on k trials
-        ft = params.get("fine_tune", {})
+        ft = p.fine_tune
         return model.fine_tune(
             train,
-            layers=list(ft.get("layers", ["final_layer"])),
-            epochs=int(ft.get("epochs", 20)),
-            lr=float(ft.get("lr", 1e-3)),
-            restandardise=bool(ft.get("restandardise", True)),
-            adapt_batchnorm=bool(ft.get("adapt_batchnorm", True)),
+            layers=list(ft.layers),
+            epochs=ft.epochs,
+            lr=ft.lr,
+            restandardise=ft.restandardise,
+            adapt_batchnorm=ft.adapt_batchnorm,
         )
 
 

@@ -1,13 +1,39 @@
-"""Incremental classes: extend a trained model to new movements without retraining it."""
+"""Incremental classes: extend a trained model to new movements without retraining it.
+
+Used by: hristov2026.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from emgrepro.errors import ConfigError
+from emgrepro.models import EXTEND
 from emgrepro.protocols import register_protocol
-from emgrepro.protocols.base import Protocol, Split, repetition_split
+from emgrepro.protocols.base import Protocol, Split, check_disjoint, repetition_split
+
+
+@dataclass(frozen=True)
+class IncrementalParams:
+    base_experiment: str = field(metadata={"doc": "the experiment whose models are extended"})
+    train_repetitions: list[int] = field(metadata={"doc": "repetitions the new branch trains on"})
+    test_repetitions: list[int] = field(metadata={"doc": "repetitions every class is tested on"})
+    base_protocol: str = field(
+        default="multi_subject", metadata={"doc": "protocol of the extended models"}
+    )
+    rehearsal: float = field(
+        default=0.0, metadata={"doc": "share of old-class training windows replayed"}
+    )
+    mode: Literal["branch", "head"] = field(
+        default="branch", metadata={"doc": "new branch for new classes, or a new head for all"}
+    )
+    hidden: int = field(default=64, metadata={"doc": "width of the new layers"})
+    epochs: int = field(default=20, metadata={"doc": "epochs of the extension"})
+    lr: float = field(default=1e-3, metadata={"doc": "learning rate of the extension"})
 
 
 @register_protocol("incremental")
@@ -16,39 +42,44 @@ class Incremental(Protocol):
     experiment's extra classes as a new branch on the learned code, and train only that
     branch on the new classes' training windows plus a ``rehearsal`` share of the old
     classes' training windows.
+
     Tested on every class of the test repetitions."""
 
     name = "incremental"
+    Params = IncrementalParams
+    requires = frozenset({EXTEND})
 
-    def folds(self, subjects: list[int], params: dict) -> list[str]:
-        if params.get("base_protocol", "multi_subject") == "multi_subject":
+    def check(self, p: IncrementalParams, where: str) -> None:
+        check_disjoint(where, p.test_repetitions, train_repetitions=p.train_repetitions)
+        if not 0.0 <= p.rehearsal <= 1.0:
+            raise ConfigError(f"{where}/rehearsal: a share between 0 and 1, got {p.rehearsal}")
+
+    def folds(self, subjects: list[int], params) -> list[str]:
+        if self.params(params).base_protocol == "multi_subject":
             return ["pooled"]
         return [str(s) for s in subjects]  # one extension of each subject's own model
 
-    def subjects_needed(self, fold: str, subjects: list[int], params: dict) -> list[int]:
+    def subjects_needed(self, fold: str, subjects: list[int], params) -> list[int]:
         return list(subjects) if fold == "pooled" else [int(fold)]
 
-    def parent(self, fold: str, params: dict) -> dict:
-        if "base_experiment" not in params:
-            raise ConfigError("incremental needs `base_experiment` (the experiment it extends)")
-        return {
-            "experiment": params["base_experiment"],
-            "protocol": params.get("base_protocol", "multi_subject"),
-            "fold": fold,
-        }
+    def parent(self, fold: str, params) -> dict:
+        p = self.params(params)
+        return {"experiment": p.base_experiment, "protocol": p.base_protocol, "fold": fold}
 
-    def split(
-        self, meta: pd.DataFrame, fold: str, subjects: list[int], params: dict, seed: int
+    def split_rows(
+        self, meta: pd.DataFrame, fold: str, subjects, params, seed: int, n_base=None
     ) -> Split:
+        p = self.params(params)
+        if n_base is None:
+            raise ConfigError("incremental: the number of base classes is not known")
         if fold != "pooled":
             meta = meta[meta["subject"] == int(fold)]
-        base = repetition_split(meta, params, self.name)
-        n_base = int(params["n_base_classes"])
+        base = repetition_split(meta, p)
         old = meta["label_index"] < n_base  # indexed by the table's rows
         train = base.train[~old.loc[base.train].to_numpy()]
         rng = np.random.default_rng(seed)
         old_train = base.train[old.loc[base.train].to_numpy()]
-        n_keep = int(round(float(params.get("rehearsal", 0.0)) * old_train.size))
+        n_keep = int(round(p.rehearsal * old_train.size))
         rehearse = np.sort(rng.choice(old_train, size=n_keep, replace=False))
         return Split(
             train=np.sort(np.concatenate([train, rehearse])),
@@ -58,20 +89,13 @@ class Incremental(Protocol):
             info={"n_rehearsal": int(n_keep)},
         )
 
-    def train(self, model, train, val, params: dict, n_base: int | None) -> dict:
-        if not hasattr(model, "extend"):
-            raise ConfigError(
-                f"incremental: model {type(model).__name__} cannot be extended with new classes"
-            )
+    def train(self, model, train, val, params, n_base: int | None) -> dict:
+        p = self.params(params)
         return model.extend(
             train,
-            model_n_new(train, n_base),
-            epochs=int(params.get("epochs", 20)),
-            lr=float(params.get("lr", 1e-3)),
-            hidden=int(params.get("hidden", 64)),
-            mode=str(params.get("mode", "branch")),
+            len(train.table.classes) - n_base,
+            epochs=p.epochs,
+            lr=p.lr,
+            hidden=p.hidden,
+            mode=p.mode,
         )
-
-
-def model_n_new(train, n_base: int) -> int:
-    return len(train.table.classes) - n_base

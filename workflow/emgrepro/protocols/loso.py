@@ -1,6 +1,11 @@
-"""Leave one subject out: train on the others, validate on one of them, test on the rest."""
+"""Leave one subject out: train on the others, validate on one of them, test on the rest.
+
+Used by: baseline, hristov2026.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -21,24 +26,37 @@ def validation_subjects(test: int, subjects: list[int], n_val: int) -> list[int]
     return [subs[(i + k) % len(subs)] for k in range(1, n_val + 1)]
 
 
+@dataclass(frozen=True)
+class LosoParams:
+    n_val_subjects: int = field(
+        default=1, metadata={"doc": "training subjects held out for early stopping"}
+    )
+
+
 @register_protocol("loso")
 class LeaveOneSubjectOut(Protocol):
-    """One job per held-out subject; parameter ``n_val_subjects`` (default 1)."""
+    """One job per held-out subject."""
 
     name = "loso"
+    Params = LosoParams
 
-    def folds(self, subjects: list[int], params: dict) -> list[str]:
+    def check(self, p: LosoParams, where: str) -> None:
+        if p.n_val_subjects < 0:
+            raise ConfigError(f"{where}/n_val_subjects: must be 0 or more")
+
+    def folds(self, subjects: list[int], params) -> list[str]:
         if len(subjects) < 2:
             raise ConfigError("loso needs at least two subjects")
         return [str(s) for s in subjects]
 
-    def split(
-        self, meta: pd.DataFrame, fold: str, subjects: list[int], params: dict, seed: int
+    def split_rows(
+        self, meta: pd.DataFrame, fold: str, subjects, params, seed: int, n_base=None
     ) -> Split:
+        p = self.params(params)
         test_subject = int(fold)
-        val_subs = validation_subjects(test_subject, subjects, int(params.get("n_val_subjects", 1)))
+        val_subs = validation_subjects(test_subject, subjects, p.n_val_subjects)
         subj = meta["subject"].to_numpy()
-        idx = np.arange(len(meta))
+        idx = meta.index.to_numpy()
         train_mask = ~np.isin(subj, val_subs + [test_subject])
         return Split(
             train=idx[train_mask],

@@ -1,12 +1,24 @@
-"""Multi-subject: one model on every subject's training repetitions, tested per subject."""
+"""Multi-subject: one model on every subject's training repetitions, tested per subject;
+and its leaky twin, which draws windows at random into train and test.
+
+Used by: baseline, hristov2026.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from emgrepro.protocols import register_protocol
-from emgrepro.protocols.base import Protocol, Split, repetition_split
+from emgrepro.protocols.base import (
+    Protocol,
+    RepetitionParams,
+    Split,
+    check_repetitions,
+    repetition_split,
+)
 
 
 @register_protocol("multi_subject")
@@ -14,14 +26,24 @@ class MultiSubject(Protocol):
     """A single pooled job (fold ``pooled``); the repetition split as ``within_subject``."""
 
     name = "multi_subject"
+    Params = RepetitionParams
 
-    def folds(self, subjects: list[int], params: dict) -> list[str]:
+    def check(self, p: RepetitionParams, where: str) -> None:
+        check_repetitions(p, where)
+
+    def folds(self, subjects: list[int], params) -> list[str]:
         return ["pooled"]
 
-    def split(
-        self, meta: pd.DataFrame, fold: str, subjects: list[int], params: dict, seed: int
+    def split_rows(
+        self, meta: pd.DataFrame, fold: str, subjects, params, seed: int, n_base=None
     ) -> Split:
-        return repetition_split(meta, params, self.name)
+        return repetition_split(meta, self.params(params))
+
+
+@dataclass(frozen=True)
+class WindowSplitParams:
+    test_fraction: float = field(default=0.33, metadata={"doc": "share of windows tested"})
+    val_fraction: float = field(default=0.1, metadata={"doc": "share of windows validated"})
 
 
 @register_protocol("multi_subject_window_split")
@@ -32,17 +54,19 @@ class MultiSubjectWindowSplit(Protocol):
 
     name = "multi_subject_window_split"
     leaky = True
+    Params = WindowSplitParams
 
-    def folds(self, subjects: list[int], params: dict) -> list[str]:
+    def folds(self, subjects: list[int], params) -> list[str]:
         return ["pooled"]
 
-    def split(
-        self, meta: pd.DataFrame, fold: str, subjects: list[int], params: dict, seed: int
+    def split_rows(
+        self, meta: pd.DataFrame, fold: str, subjects, params, seed: int, n_base=None
     ) -> Split:
+        p = self.params(params)
         rng = np.random.default_rng(seed)
         idx = rng.permutation(len(meta))
-        n_test = int(round(len(idx) * float(params.get("test_fraction", 0.33))))
-        n_val = int(round(len(idx) * float(params.get("val_fraction", 0.1))))
+        n_test = int(round(len(idx) * p.test_fraction))
+        n_val = int(round(len(idx) * p.val_fraction))
         return Split(
             train=np.sort(idx[n_test + n_val :]),
             val=np.sort(idx[n_test : n_test + n_val]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,17 +51,19 @@ class WindowTable:
         self.meta = pd.concat(parts, ignore_index=True)
         self.y = self.meta["label"].map(lookup).to_numpy(np.int64)
         self.meta["label_index"] = self.y
+        self.meta["label_local"] = self.meta["local"]  # the window each label belongs to
 
     def __len__(self) -> int:
         return len(self.meta)
 
-    def shift_labels(self, windows: int) -> None:
-        """Pair each window with the label of the window ``windows`` later in the same
-        subject's list of kept windows (forward-in-time prediction); windows without such
-        a partner are dropped. The repetition stays the input window's, so splits by
-        repetition still decide where the input samples go."""
+    def shifted(self, windows: int) -> WindowTable:
+        """A table whose windows carry the label of the window ``windows`` later in the same
+        subject's list of kept windows (forward-in-time prediction); windows without such a
+        partner are dropped. The repetition stays the input window's, so splits by
+        repetition still decide where the input samples go. ``label_local`` records which
+        window each label came from."""
         if windows <= 0:
-            return
+            return self
         subj = self.meta["subject"].to_numpy()
         n = len(self.meta)
         later = np.arange(n) + windows
@@ -68,10 +71,12 @@ class WindowTable:
         ok[ok] = subj[later[ok]] == subj[ok]
         keep = np.flatnonzero(ok)
         meta = self.meta.iloc[keep].reset_index(drop=True)
-        meta["label"] = self.meta["label"].to_numpy()[later[keep]]
-        meta["label_index"] = self.y[later[keep]]
-        self.meta = meta
-        self.y = meta["label_index"].to_numpy(np.int64)
+        for col in ("label", "label_index", "label_local"):
+            meta[col] = self.meta[col].to_numpy()[later[keep]]
+        out = copy.copy(self)
+        out.meta = meta
+        out.y = meta["label_index"].to_numpy(np.int64)
+        return out
 
     def batch(self, rows: np.ndarray) -> np.ndarray:
         """Copy of the windows at ``rows`` (n, n_chans, n_times), in the order given."""

@@ -1,0 +1,60 @@
+"""Every file the workflow writes, relative to the folder it runs in: one place for the
+rules, the command line and the package.
+
+Patterns hold Snakemake wildcards (``{dataset}``, ``{subject}``, ...); ``path(PATTERN,
+**values)`` fills them in.
+"""
+
+from __future__ import annotations
+
+# raw data
+TWIN_ARCHIVE = "resources/synthetic/{dataset}.zip"
+TWIN_SUMS = "resources/synthetic/{dataset}.SHA256SUMS"
+DOWNLOAD = "resources/downloads/{dataset}/{archive}"
+RAW = "resources/raw/{dataset}/sub-{subject}"
+
+# preprocessed windows
+WINDOWS_ROOT = "results/windows/{prep}"
+SIGNAL = WINDOWS_ROOT + "/sub-{subject}/signal.npy"
+WINDOWS = WINDOWS_ROOT + "/sub-{subject}/windows.npz"
+
+# one training job
+JOB = "{experiment}/{protocol}/{model}/fold-{fold}_seed-{seed}"
+SCORES = "results/scores/" + JOB + ".csv"
+PREDICTIONS = "results/scores/" + JOB + ".npz"
+JOB_INFO = "results/scores/" + JOB + ".json"
+MODEL = "results/models/" + JOB + ".pt"
+
+# tables, reports
+SCORES_TABLE = "results/scores.csv"
+TIMINGS_TABLE = "results/timings.csv"
+JOBS_TABLE = "results/jobs.csv"
+PROVENANCE = "results/provenance.json"
+AUDIT_TABLE = "results/audit.csv"
+REPORT_NOTEBOOK = "results/reports/{paper}.ipynb"
+REPORT_HTML = "results/reports/{paper}.html"
+FIGURES = "results/figures/{paper}"
+AUDIT_REPORT = "audit"  # the {paper} of the audit's own report
+
+# logs
+TRAIN_LOG = "logs/train/" + JOB + ".log"
+
+
+def path(pattern: str, **values: object) -> str:
+    """``pattern`` with its wildcards filled in."""
+    return pattern.format(**values)
+
+
+def windows_dir(prep: str, subject: int | str) -> str:
+    return path(WINDOWS_ROOT, prep=prep) + f"/sub-{subject}"
+
+
+def job_paths(experiment: str, protocol: str, model: str, fold: str, seed: int) -> dict[str, str]:
+    """Scores, predictions, job record and model checkpoint of one job."""
+    ids = dict(experiment=experiment, protocol=protocol, model=model, fold=fold, seed=seed)
+    return {
+        "scores": path(SCORES, **ids),
+        "predictions": path(PREDICTIONS, **ids),
+        "info": path(JOB_INFO, **ids),
+        "model": path(MODEL, **ids),
+    }

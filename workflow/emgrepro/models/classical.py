@@ -1,0 +1,46 @@
+"""The base of scikit-learn models: the arguments every model gets, and checkpoints.
+
+Used by: every paper's classical baselines (td_lda, svm, ...). Registers no model.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+
+class ClassicalEstimator:
+    """Holds the signal shape and the common arguments; subclasses set ``self.state()``."""
+
+    uses_gpu = False
+    capabilities = frozenset()
+
+    def __init__(
+        self,
+        n_chans: int,
+        n_outputs: int,
+        n_times: int,
+        *,
+        fs: float | None = None,
+        training: dict | None = None,
+        device: str = "auto",
+        seed: int = 0,
+    ) -> None:
+        self.n_chans, self.n_outputs, self.n_times = n_chans, n_outputs, n_times
+        self.fs, self.seed = fs, int(seed)
+        self.history: list[dict] = []
+
+    def state(self) -> dict:
+        """What a checkpoint keeps (fitted pipeline and statistics)."""
+        raise NotImplementedError
+
+    def set_state(self, state: dict) -> None:
+        raise NotImplementedError
+
+    def save(self, path: Path) -> None:
+        with open(path, "wb") as fh:
+            pickle.dump(self.state(), fh)
+
+    def load(self, path: Path) -> None:
+        with open(path, "rb") as fh:
+            self.set_state(pickle.load(fh))

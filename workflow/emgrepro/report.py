@@ -1,0 +1,222 @@
+"""What every report notebook shares: the run's tables for one paper, the banners a
+reader needs first (synthetic data, nothing computed), verdicts in colour, the paper's
+claims with their paired intervals, and the values this pipeline chose.
+
+Notebooks only read tables here; the verdicts come from ``results/audit.csv`` (the audit
+rule), never from a notebook.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+VERDICT_COLOURS = {
+    "reproduced": "#1a9850",
+    "not-reproduced": "#d73027",
+    "inconclusive": "#fdae61",
+    "reduced-settings": "#fee08b",
+    "synthetic": "#9ecae1",
+    "not-comparable": "#d9d9d9",
+    "not-run": "#f7f7f7",
+}
+NOT_COMPUTED = "not computed"
+TEXT_COLUMNS = (
+    "condition", "table", "row", "column", "experiment", "protocol", "model", "group",
+    "versus", "bound", "settings", "note", "data", "test", "sd_over", "fold", "hardware",
+)  # fmt: skip
+
+
+def read_table(path) -> pd.DataFrame:
+    """A table of the run (scores, timings, audit); text columns never hold NaN."""
+    if path is None or not Path(path).exists():
+        return pd.DataFrame()
+    df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    for col in TEXT_COLUMNS:
+        if col in df:
+            df[col] = df[col].fillna("").astype(str)
+    return df
+
+
+@dataclass
+class PaperTables:
+    """One paper's rows of the run's tables."""
+
+    paper: str
+    scores: pd.DataFrame
+    timings: pd.DataFrame
+    audit: pd.DataFrame
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(len(self.scores)) and (self.scores["data"] == "synthetic").any()
+
+    @property
+    def computed(self) -> bool:
+        return bool(len(self.scores))
+
+
+def load_tables(paper: str, scores_csv, timings_csv=None, audit_csv=None) -> PaperTables:
+    """The paper's scores, timings and audit rows (empty tables where a file is absent)."""
+
+    def mine(df: pd.DataFrame) -> pd.DataFrame:
+        return df[df["paper"] == paper].reset_index(drop=True) if len(df) else df
+
+    tables = (read_table(p) for p in (scores_csv, timings_csv, audit_csv))
+    return PaperTables(paper, *(mine(t) for t in tables))
+
+
+def banner_markdown(tables: PaperTables, data_name: str) -> str:
+    """What a reader must know before any number: synthetic data, or nothing computed."""
+    if not tables.computed:
+        return "**Not computed:** no job of this paper ran in this configuration."
+    if tables.synthetic:
+        return (
+            f"**Synthetic data.** These numbers come from the synthetic twin of {data_name}: "
+            "they show that every step runs and every table is regenerated, and say nothing "
+            "about the paper."
+        )
+    return ""
+
+
+def per_subject(df: pd.DataFrame, metric: str, keys: list[str] | None = None) -> pd.DataFrame:
+    """Mean over seeds (and conditions) within each subject."""
+    keys = keys or ["experiment", "protocol", "model", "condition", "n_classes"]
+    sel = df[df["metric"] == metric]
+    return sel.groupby([*keys, "subject"], as_index=False)["value"].mean()
+
+
+def mean_sd(values: pd.Series, scale: float = 100.0, digits: int = 1) -> str:
+    """``mean ± sd (n=k)`` over subjects, or "not computed"."""
+    values = pd.Series(values).dropna()
+    if values.empty:
+        return NOT_COMPUTED
+    sd = values.std(ddof=1) * scale if len(values) > 1 else float("nan")
+    return f"{values.mean() * scale:.{digits}f} ± {sd:.{digits}f} (n={len(values)})"
+
+
+def published_text(row: pd.Series) -> str:
+    """A published value as the paper states it: bound, mean, sd."""
+    bound = row.get("bound")
+    text = f"{bound if isinstance(bound, str) else ''} {row['published_mean']:g}".strip()
+    if pd.notna(row.get("published_sd")):
+        text += f" ± {row['published_sd']:g}"
+    return text
+
+
+def interval_text(row: pd.Series) -> str:
+    if pd.isna(row.get("ci_low")):
+        return ""
+    return f"[{row['ci_low']:+.2f}, {row['ci_high']:+.2f}]"
+
+
+def _colour(verdict: str) -> str:
+    return f"background-color: {VERDICT_COLOURS.get(verdict, 'white')}"
+
+
+def verdict_table(audit: pd.DataFrame) -> pd.io.formats.style.Styler | pd.DataFrame:
+    """The audit rows a reader needs: published, reproduced, n, the interval of the
+    difference, p, the settings and the verdict in colour."""
+    if audit.empty:
+        return pd.DataFrame({"": ["no published number"]})
+    view = pd.DataFrame(
+        {
+            "table": audit["table"],
+            "row": audit["row"],
+            "metric": audit["metric"],
+            "published": [published_text(r) for _, r in audit.iterrows()],
+            "reproduced": [
+                ""
+                if pd.isna(r["reproduced_mean"])
+                else f"{r['reproduced_mean']:.2f}"
+                + ("" if pd.isna(r["reproduced_sd"]) else f" ± {r['reproduced_sd']:.2f}")
+                for _, r in audit.iterrows()
+            ],
+            "n": audit["n"].astype(int),
+            "difference [CI]": [
+                "" if pd.isna(r["difference"]) else f"{r['difference']:+.2f} {interval_text(r)}"
+                for _, r in audit.iterrows()
+            ],
+            "p": audit["p_value"].map(lambda p: "" if pd.isna(p) else f"{p:.3g}"),
+            "verdict": audit["verdict"],
+            "settings": audit["settings"].fillna(""),
+            "note": audit["note"].fillna(""),
+        }
+    )
+    return view.style.map(_colour, subset=["verdict"]).hide(axis="index")
+
+
+def verdict_counts(audit: pd.DataFrame) -> pd.DataFrame:
+    """Verdicts per paper, in the order of the rule (best first)."""
+    from emgrepro.evaluation.audit import VERDICTS
+
+    counts = audit.groupby(["paper", "verdict"]).size().unstack(fill_value=0)
+    return counts.reindex(columns=[v for v in VERDICTS if v in counts.columns])
+
+
+def verdict_counts_styled(audit: pd.DataFrame):
+    """The counts with each non-zero cell in its verdict's colour."""
+    counts = verdict_counts(audit)
+
+    def colour(column: pd.Series) -> list[str]:
+        return [_colour(column.name) if v else "" for v in column]
+
+    return counts.style.apply(colour, axis=0)
+
+
+def claims(audit: pd.DataFrame) -> pd.DataFrame:
+    """The paper's "A beats B" claims: published difference, our paired difference with its
+    interval and p-value, and the verdict."""
+    rows = audit[audit["test"].fillna("").str.contains("paired|groups", regex=True)]
+    if rows.empty:
+        return pd.DataFrame({"": ["this paper states no difference between two results"]})
+    return pd.DataFrame(
+        {
+            "claim": rows["row"],
+            "published": [published_text(r) for _, r in rows.iterrows()],
+            "reproduced difference": rows["reproduced_mean"].round(2),
+            "n": rows["n"].astype(int),
+            "CI of (reproduced - published)": [interval_text(r) for _, r in rows.iterrows()],
+            "p": rows["p_value"].map(lambda p: "" if pd.isna(p) else f"{p:.3g}"),
+            "test": rows["test"],
+            "verdict": rows["verdict"],
+        }
+    ).set_index("claim")
+
+
+def choices_markdown(experiments: dict) -> str:
+    """Every experiment's settings as the run used them (our choices are marked in the
+    paper's config file)."""
+    parts = []
+    for name, exp in experiments.items():
+        shown = {
+            k: exp[k]
+            for k in (
+                "classes",
+                "preprocessing_settings",
+                "protocols",
+                "models",
+                "training",
+                "seeds",
+            )
+            if k in exp
+        }
+        parts.append(f"### `{name}`\n\n```json\n{json.dumps(shown, indent=1)}\n```")
+    return "\n\n".join(parts) if parts else NOT_COMPUTED
+
+
+def pooled_predictions(results_dir: str, experiment: str, protocol: str, model: str):
+    """(y_true, y_pred, classes) of every test subject of one model, or None."""
+    files = sorted(Path(results_dir, "scores", experiment, protocol, model).glob("*.npz"))
+    if not files:
+        return None
+    parts = [np.load(f) for f in files]
+    return (
+        np.concatenate([p["y_true"] for p in parts]),
+        np.concatenate([p["y_pred"] for p in parts]),
+        parts[0]["classes"],
+    )
