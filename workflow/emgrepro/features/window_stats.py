@@ -105,17 +105,6 @@ def _chunk_features(x: np.ndarray, g: int, block: np.ndarray, sub: np.ndarray) -
         s1 = np.einsum("abgc->abc", xs)
         s2 = np.einsum("abgc,abgc->abc", xs, xs)
         m = sliding.sub_max(xs)
-    top = m.max(axis=1)  # R: each block's max
-    if g == 1:
-        c, w = np.exp(x - top[:, None]), None
-    else:
-        e = np.subtract(xs, top[:, None, None])
-        gap = np.subtract(m[:, :, None], xs)
-        np.exp(e, out=e)
-        c = np.einsum("abgc->abc", e)
-        w = np.einsum("abgc,abgc->abc", gap, e)
-        del e, gap
-
     sum1 = sliding.window_sum(*sliding.prefix_suffix(s1), block, sub, n_sub)
     sum2 = sliding.window_sum(*sliding.prefix_suffix(s2), block, sub, n_sub)
     del s1, s2
@@ -126,6 +115,21 @@ def _chunk_features(x: np.ndarray, g: int, block: np.ndarray, sub: np.ndarray) -
     sum2 -= sum1 * sum1
     out[:, 2] = np.maximum(sum2, 0.0)
     del sum1, sum2
+
+    top = m.max(axis=1)  # R: each block's max
+    if g == 1:
+        c, w = np.subtract(x, top[:, None]), None
+        np.exp(c, out=c)
+    else:  # exponential sums relative to the sub-block's max m first, then rescaled to R
+        d = np.subtract(xs, m[:, :, None])  # x - m <= 0
+        e = np.exp(d)
+        c = np.einsum("abgc->abc", e)
+        w = np.einsum("abgc,abgc->abc", d, e)  # -sum (m - x) exp(x - m)
+        del d, e
+        scale = np.exp(m - top[:, None])
+        c *= scale
+        w *= scale
+        np.negative(w, out=w)
 
     # entropy: the window's suffix part (A) from its start's block, prefix part (B) from the
     # next block; each part's sums are relative to its block's max and rescaled to the
