@@ -106,16 +106,25 @@ def _window_sums(
     threshold=0.0,
     hist_range=None,
     bins: int = 20,
+    out: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
-    """The requested windowed-sum features of every window, in one pass over the signal."""
+    """The requested windowed-sum features of every window, in one pass over the signal.
+
+    Results go to ``out`` (name -> (n, C) array, or (n, C, bins) for "hist"; views of a
+    larger array are fine) or to new arrays.
+    """
     starts = sliding.check_starts(signal, starts, length)
     n, n_ch = starts.size, signal.shape[1]
     thr = np.asarray(threshold, dtype=np.float64)
-    res = {k: np.empty((n, n_ch)) for k in _SUMS[:5] if k in want}
+    res = dict(out or {})
+    for k in _SUMS[:5]:
+        if k in want and k not in res:
+            res[k] = np.empty((n, n_ch))
     edges = None
     if "hist" in want:
         edges = hist_edges(hist_range, n_ch, bins)
-        res["hist"] = np.empty((n, n_ch, bins))
+        if "hist" not in res:
+            res["hist"] = np.empty((n, n_ch, bins))
     extra = 2 if want & {"wl", "zc", "ssc"} else 0
     for stream in sliding.streams(starts, length):
         g = stream.g
@@ -126,12 +135,11 @@ def _window_sums(
             xe = chunk.x.astype(np.float64)
             part = _chunk_sums(xe, length, g, chunk.block, chunk.sub, want, thr, edges)
             for k, v in part.items():
+                if k in ("rms", "mav", "hist"):  # per chunk: in place on a strided view of
+                    v = v / length  # a large output, numpy may copy that whole view
+                if k == "rms":
+                    np.sqrt(v, out=v)
                 res[k][chunk.index] = v
-    for k in ("rms", "mav", "hist"):
-        if k in res:
-            res[k] /= length
-    if "rms" in res:
-        np.sqrt(res["rms"], out=res["rms"])
     return res
 
 
@@ -240,24 +248,31 @@ def hist(signal: np.ndarray, starts, length: int, hist_range, bins: int = 20) ->
 
 
 def mdwt(
-    signal: np.ndarray, starts, length: int, wavelet: str = "db7", level: int = 3
+    signal: np.ndarray,
+    starts,
+    length: int,
+    wavelet: str = "db7",
+    level: int = 3,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """mDWT = sum |cD_1|, ..., sum |cD_level|, sum |cA_level| of each window, (n, C, level + 1).
 
     ``pywt.wavedec(mode="periodization")`` on batches of windows at once (axis=-1). A level
     beyond PyWavelets' maximum for the window length (db7 on 20 samples) is allowed in this
     mode: its warning that every coefficient then sees the periodic boundary is silenced.
+    ``out`` (n, C, level + 1), a view of a larger array if need be, receives the result.
     """
     import pywt
 
     starts = sliding.check_starts(signal, starts, length)
     n_ch = signal.shape[1]
-    out = np.empty((starts.size, n_ch, level + 1))
+    if out is None:
+        out = np.empty((starts.size, n_ch, level + 1))
     if starts.size == 0:
         return out
     order = np.argsort(starts, kind="stable")
     view = np.lib.stride_tricks.sliding_window_view(signal, length, axis=0)  # (T-L+1, C, L)
-    per = max(1, 8 * sliding.CHUNK // (n_ch * length))
+    per = max(1, 2 * sliding.CHUNK // (n_ch * length))
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Level value of .* is too high")
         for a in range(0, starts.size, per):
@@ -310,22 +325,22 @@ def classical_features(signal: np.ndarray, starts, length: int, names, params=No
     names, p = _check_names(names), _params(params)
     starts = sliding.check_starts(signal, starts, length)
     n, n_ch = starts.size, signal.shape[1]
-    want = set()
+    widths = {"rms": 1, "td": len(TD), "hist": int(p["bins"]), "mdwt": int(p["level"]) + 1}
+    out = np.empty((n, n_ch * sum(widths[name] for name in names)))
+    dest, col = {}, 0  # every feature is written straight into its columns of ``out``
     for name in names:
-        want |= {"rms": {"rms"}, "td": set(TD), "hist": {"hist"}, "mdwt": set()}[name]
-    sums = _window_sums(signal, starts, length, want, p["threshold"], p["hist_range"], p["bins"])
-    parts = []
-    for name in names:
-        if name == "rms":
-            parts.append(sums["rms"])
-        elif name == "td":
-            parts.append(np.stack([sums[k] for k in TD], axis=-1).reshape(n, n_ch * len(TD)))
-        elif name == "hist":
-            parts.append(sums["hist"].reshape(n, n_ch * int(p["bins"])))
+        view = out[:, col : col + n_ch * widths[name]].reshape(n, n_ch, widths[name])
+        col += n_ch * widths[name]
+        if name == "td":
+            dest.update({k: view[:, :, j] for j, k in enumerate(TD)})
         else:
-            got = mdwt(signal, starts, length, p["wavelet"], p["level"])
-            parts.append(got.reshape(n, n_ch * (int(p["level"]) + 1)))
-    return np.concatenate(parts, axis=1).astype(np.float64, copy=False)
+            dest[name] = view[:, :, 0] if name == "rms" else view
+    want = set(dest) - {"mdwt"}
+    if want:
+        _window_sums(signal, starts, length, want, p["threshold"], p["hist_range"], p["bins"], dest)
+    if "mdwt" in dest:
+        mdwt(signal, starts, length, p["wavelet"], p["level"], out=dest["mdwt"])
+    return out
 
 
 # -- per-window reference --------------------------------------------------------------
