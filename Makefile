@@ -32,6 +32,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/preprocess_speed.py
+	$(BIN)/python bench/window_features.py
 	$(BIN)/python bench/wu2024_features.py
 
 clean:

@@ -8,26 +8,34 @@ x_1..x_L of one channel:
 * VAR = population variance (ddof 0)
 * SSI = sum x^2
 
-Windows overlap heavily (300 ms every 10 ms), so ``window_features`` never looks at a
-window's samples one by one: it sums fixed blocks of samples once (block = the greatest
-common divisor of the window length and the distances between window starts) and adds
-up a window's blocks. The entropy uses the log-sum-exp form
+Windows overlap heavily (300 ms every 10 ms), so ``window_features`` never adds up a
+window's samples one by one: with the block scheme of ``sliding`` (a window is the suffix
+of one block of L samples plus the prefix of the next), every window's sums come from
+two per-position prefix/suffix values, and the cost grows with the signal's length, not
+with windows x L. RMS, VAR and SSI use the window's sum x and sum x^2 (VAR = sum x^2 / L
+- (sum x / L)^2, exact to float64 rounding while |window mean| / window sd stays below
+about 1e4, which standardised signals meet). The entropy uses the stable form
 ``ENT = log Z + sum (M - x) exp(x - M) / Z`` with ``M = max x`` and ``Z = sum exp(x - M)``:
-both terms are non-negative (no cancellation) and nothing overflows; each block's sums
-are kept relative to the block's own maximum and rescaled to the window's.
-``window_features_loop`` is the plain per-window reference the tests and the benchmark
+both terms are non-negative (no cancellation) and nothing overflows. Prefix and suffix
+parts keep their running max, sum exp(x - R) and sum (running max - x) exp(x - R) relative
+to their block's max R, accumulated with non-negative terms only, and are rescaled to
+the window's max when combined (``_scan``). A block whose samples span more than
+``_RANGE`` standardised units (a 600 sd artefact) would underflow exp(x - R): the windows
+touching it get their entropy from their own samples instead, with the same formula.
+``window_features_loop`` is the plain per-window reference the tests and the benchmarks
 compare against.
 """
 
 from __future__ import annotations
 
-from math import gcd
-
 import numpy as np
 from scipy.special import softmax
 from scipy.stats import entropy
 
+from emgrepro.features import sliding
+
 FEATURES = ("ent", "rms", "var", "ssi")
+_RANGE = 600.0  # exp(-600) is still a normal float64
 
 
 def window_features_loop(
@@ -44,93 +52,149 @@ def window_features_loop(
     return out
 
 
-def _block_size(starts: np.ndarray, length: int) -> int:
-    g = length
-    if starts.size > 1:
-        g = gcd(g, int(np.gcd.reduce(np.diff(np.unique(starts)))))
-    return max(g, 1)
-
-
-def _block_sums(
-    signal: np.ndarray, offset: int, block: int, n_blocks: int, mean, sd, chunk: int = 4096
-) -> tuple[np.ndarray, ...]:
-    """Per block and channel: sum x, sum x^2, max m, sum exp(x-m), sum (m-x) exp(x-m)."""
-    n_ch = signal.shape[1]
-    s1, s2, mx, se, sde = (np.empty((n_blocks, n_ch)) for _ in range(5))
-    for a in range(0, n_blocks, chunk):
-        b = min(a + chunk, n_blocks)
-        raw = np.asarray(signal[offset + a * block : offset + b * block], dtype=np.float64)
-        x = ((raw - mean) / sd).reshape(b - a, block, n_ch)
-        s1[a:b] = x.sum(axis=1)
-        s2[a:b] = np.einsum("ijk,ijk->ik", x, x)
-        m = x.max(axis=1)
-        d = m[:, None, :] - x
-        e = np.exp(-d)
-        mx[a:b], se[a:b] = m, e.sum(axis=1)
-        sde[a:b] = np.einsum("ijk,ijk->ik", d, e)
-    return s1, s2, mx, se, sde
-
-
 def window_features(
     signal: np.ndarray, starts: np.ndarray, length: int, mean: np.ndarray, sd: np.ndarray
 ) -> np.ndarray:
     """ENT, RMS, VAR, SSI of the windows at ``starts`` of a (T, C) signal, (n, 4, C).
 
     ``mean`` and ``sd`` standardise each channel first (statistics of the training split).
-    Windows are taken in runs of overlapping ones, so scattered windows (one repetition
-    of every movement) cost only the samples they cover.
+    Starts may come in any order, repeat, or lie far apart: windows that overlap share
+    the work, so the cost grows with the samples the windows cover plus one gather per
+    window, not with windows x L; memory stays at a few chunk-sized arrays plus the output.
     """
-    starts = np.asarray(starts, dtype=np.int64)
+    starts = sliding.check_starts(signal, starts, length)
     out = np.empty((starts.size, len(FEATURES), signal.shape[1]))
-    if starts.size == 0:
-        return out
     mean = np.asarray(mean, dtype=np.float64)
     sd = np.asarray(sd, dtype=np.float64)
-    order = np.argsort(starts, kind="stable")
-    ordered = starts[order]
-    cuts = np.flatnonzero(np.diff(ordered) > length) + 1
-    for run in np.split(np.arange(ordered.size), cuts):
-        out[order[run]] = _run_features(signal, ordered[run], length, mean, sd)
+    for stream in sliding.streams(starts, length):
+        for chunk in sliding.chunks(signal, stream):
+            x = chunk.x.astype(np.float64)
+            x -= mean
+            x /= sd
+            out[chunk.index] = _chunk_features(x, stream.g, chunk.block, chunk.sub)
     return out
 
 
-def _run_features(
-    signal: np.ndarray,
-    starts: np.ndarray,
-    length: int,
-    mean: np.ndarray,
-    sd: np.ndarray,
-    chunk: int = 2048,
-) -> np.ndarray:
-    n_ch = signal.shape[1]
-    out = np.empty((starts.size, len(FEATURES), n_ch))
-    block = _block_size(starts, length)
-    offset = int(starts.min())  # blocks start at the run's first window
-    per_window = length // block
-    n_blocks = (int(starts.max()) + length - offset) // block
-    s1, s2, mx, se, sde = _block_sums(signal, offset, block, n_blocks, mean, sd)
-    first = (starts - offset) // block
-    # Cumulative sums of the non-negative / signed block sums give exact-enough window
-    # sums in float64; the exponential sums need a per-window maximum, so they are added
-    # from the window's own blocks below.
-    c1 = np.vstack([np.zeros((1, n_ch)), np.cumsum(s1, axis=0)])
-    c2 = np.vstack([np.zeros((1, n_ch)), np.cumsum(s2, axis=0)])
-    sum1 = c1[first + per_window] - c1[first]
-    sum2 = c2[first + per_window] - c2[first]
-    out[:, 1] = np.sqrt(np.maximum(sum2, 0.0) / length)
-    out[:, 2] = np.maximum(sum2 / length - (sum1 / length) ** 2, 0.0)
+def _scan(m: np.ndarray, c: np.ndarray, w: np.ndarray | None):
+    """Inclusive scans along sub-blocks of (max, sum exp(x - R), sum (max - x) exp(x - R)).
+
+    ``m``, ``c`` and ``w`` are each sub-block's max, sum exp(x - R) and sum (m - x) exp(x - R),
+    R the block's max. With the running max M, the running sum of (M - x) exp(x - R) gains
+    at each step the sub-block's own terms, (M - m) times its exponential sum, and the rise
+    of M times the exponential sum so far: every term is non-negative.
+    """
+    run_max = np.maximum.accumulate(m, axis=1)
+    run_c = np.cumsum(c, axis=1)
+    v = run_max - m
+    v *= c
+    if w is not None:
+        v += w
+    v[:, 1:] += (run_max[:, 1:] - run_max[:, :-1]) * run_c[:, :-1]
+    return run_max, run_c, np.cumsum(v, axis=1)
+
+
+def _chunk_features(x: np.ndarray, g: int, block: np.ndarray, sub: np.ndarray) -> np.ndarray:
+    """Features of the windows starting at (``block``, ``sub``) of standardised blocks ``x``."""
+    nb, length, n_ch = x.shape
+    n_sub = length // g
+    out = np.empty((block.size, len(FEATURES), n_ch))
+    if g == 1:
+        s1, s2, m = x, x * x, x
+    else:
+        xs = x.reshape(nb, n_sub, g, n_ch)
+        s1 = np.einsum("abgc->abc", xs)
+        s2 = np.einsum("abgc,abgc->abc", xs, xs)
+        m = sliding.sub_max(xs)
+    sum1 = sliding.window_sum(*sliding.prefix_suffix(s1), block, sub, n_sub)
+    sum2 = sliding.window_sum(*sliding.prefix_suffix(s2), block, sub, n_sub)
+    del s1, s2
+    sum1 /= length
     out[:, 3] = sum2
-    span = np.arange(per_window)
-    for a in range(0, starts.size, chunk):
-        idx = first[a : a + chunk, None] + span  # (n, blocks of the window)
-        m_blocks = mx[idx]  # (n, blocks, C)
-        m = m_blocks.max(axis=1)
-        gap = m[:, None, :] - m_blocks  # >= 0
-        w = np.exp(-gap)
-        e = se[idx]
-        z = (e * w).sum(axis=1)
-        spread = ((gap * e + sde[idx]) * w).sum(axis=1)
-        out[a : a + chunk, 0] = np.log(z) + spread / z
+    sum2 /= length
+    out[:, 1] = np.sqrt(sum2)
+    sum2 -= sum1 * sum1
+    out[:, 2] = np.maximum(sum2, 0.0)
+    del sum1, sum2
+
+    top = m.max(axis=1)  # R: each block's max
+    if g == 1:
+        c, w = np.subtract(x, top[:, None]), None
+        np.exp(c, out=c)
+    else:  # exponential sums relative to the sub-block's max m first, then rescaled to R
+        d = np.subtract(xs, m[:, :, None])  # x - m <= 0
+        e = np.exp(d)
+        c = np.einsum("abgc->abc", e)
+        w = np.einsum("abgc,abgc->abc", d, e)  # -sum (m - x) exp(x - m)
+        del d, e
+        scale = np.exp(m - top[:, None])
+        c *= scale
+        w *= scale
+        np.negative(w, out=w)
+
+    # entropy: the window's suffix part (A) from its start's block, prefix part (B) from the
+    # next block; each part's sums are relative to its block's max and rescaled to the
+    # window's max M, where both terms of log Z + W / Z are non-negative.
+    rev = _scan(m[:, ::-1], c[:, ::-1], None if w is None else w[:, ::-1])
+    m_a, c_a, v_a = (a[:, ::-1][block, sub] for a in rev)
+    del rev
+    has_b = (sub > 0)[:, None]
+    nxt, last = np.minimum(block + 1, nb - 1), np.maximum(sub - 1, 0)
+    fwd = _scan(m, c, w)
+    m_b, c_b, v_b = (a[nxt, last] for a in fwd)
+    del fwd
+    # a window starting a block has no part B: M = M_A and zero sums
+    np.copyto(m_b, m_a, where=~has_b)
+    c_b *= has_b
+    v_b *= has_b
+    big = np.maximum(m_a, m_b)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # wide blocks: below
+        f_a = top[block]
+        f_a -= big
+        np.exp(f_a, out=f_a)
+        f_b = np.where(has_b, top[nxt], top[block])
+        f_b -= big
+        np.exp(f_b, out=f_b)
+        m_a -= big  # now -(M - M_A)
+        m_a *= c_a
+        v_a -= m_a
+        v_a *= f_a  # (V_A + (M - M_A) C_A) e^(R_A - M)
+        c_a *= f_a
+        m_b -= big
+        m_b *= c_b
+        v_b -= m_b
+        v_b *= f_b
+        c_b *= f_b
+        c_a += c_b  # Z
+        v_a += v_b  # W
+        v_a /= c_a
+        np.log(c_a, out=c_a)
+        c_a += v_a
+        out[:, 0] = c_a
+    del m_a, c_a, v_a, m_b, c_b, v_b, big, f_a, f_b
+
+    # A block whose sub-block maxima span more than _RANGE would underflow exp(x - R): its
+    # windows' entropies are computed directly from their samples instead.
+    wide = top - m.min(axis=1) > _RANGE
+    if wide.any():
+        bad = np.flatnonzero((wide[block] | (has_b & wide[nxt])).any(axis=1))
+        if bad.size:
+            flat = x.reshape(nb * length, n_ch)
+            pos = block[bad] * length + sub[bad] * g
+            out[bad, 0] = _direct_entropy(flat, pos, length)
+    return out
+
+
+def _direct_entropy(flat: np.ndarray, pos: np.ndarray, length: int) -> np.ndarray:
+    """Entropy of the windows [p, p + length) of ``flat`` (samples, C), a batch at a time."""
+    view = np.lib.stride_tricks.sliding_window_view(flat, length, axis=0)
+    per = max(1, sliding.CHUNK // (length * flat.shape[1]))
+    out = np.empty((pos.size, flat.shape[1]))
+    for a in range(0, pos.size, per):
+        xw = view[pos[a : a + per]]  # (n, C, L)
+        big = xw.max(axis=2, keepdims=True)
+        e = np.exp(xw - big)
+        z = e.sum(axis=2)
+        out[a : a + per] = np.log(z) + np.einsum("ncl,ncl->nc", big - xw, e) / z
     return out
 
 
