@@ -105,13 +105,14 @@ def segment_spectrograms(
     fs: float = 2000.0,
     window: Any = "hamming",
     dtype: Any = np.float32,
-    chunk: int = 256,
+    chunk: int = 16,
 ) -> np.ndarray:
     """Spectrograms of the segments ``signal[s : s + length]``, (n, C, n_freq, n_time).
 
     ``signal`` is a (T, C) array (typically the memory-mapped ``signal.npy``); ``starts``
     may be unsorted and irregular. Computed in float64 and stored as ``dtype``; at most
-    ``chunk`` segments' frames are in memory at a time.
+    ``chunk`` segments' frames are in memory at a time (16: the float64 work buffer, 1.2 MB
+    for 12 channels, stays in a 2 MB L2 cache, which measured faster than larger chunks).
     """
     starts = np.asarray(starts, dtype=np.int64)
     n_ch = signal.shape[1]
@@ -126,18 +127,27 @@ def segment_spectrograms(
     win = _window(window, nfft)
     scale = np.full(n_freq, 1.0 / (fs * np.sum(win * win)))  # scaling="density"
     scale[1 : min(n_freq, nfft // 2 + (nfft % 2))] *= 2.0  # one-sided: all but DC (and Nyquist)
-    # (T - nfft + 1, C, nfft): every frame position of the signal, a zero-copy view
-    frames = np.lib.stride_tricks.sliding_window_view(signal, nfft, axis=0)
+    # (T - nfft + 1, nfft, C): every frame position of the signal, a zero-copy view whose
+    # rows stay contiguous, so gathering a frame copies one block of the stored signal
+    frames = np.lib.stride_tricks.sliding_window_view(signal, nfft, axis=0).transpose(0, 2, 1)
     offsets = (nfft - noverlap) * np.arange(n_t)
+    ones = np.ones(nfft)
+    x = np.empty((min(chunk, starts.size), n_t, nfft, n_ch))  # reused float64 work buffer
+    w = win[:, None]
     for a in range(0, starts.size, chunk):
         pos = starts[a : a + chunk, None] + offsets  # (n, n_t)
-        x = frames[pos].astype(np.float64)  # (n, n_t, C, nfft): the only copy
-        x -= x.mean(axis=-1, keepdims=True)  # detrend="constant"
-        x *= win
-        spec = scipy.fft.rfft(x, n=nfft, axis=-1)[..., :n_freq]
-        power = spec.real**2 + spec.imag**2
-        power *= scale
-        out[a : a + chunk] = power.transpose(0, 2, 3, 1)  # (n, C, n_freq, n_t)
+        raw = frames[pos]  # (n, n_t, nfft, C): the only copy of the signal, in its dtype
+        buf = x[: len(pos)]
+        mean = np.matmul(ones, raw)[:, :, None, :]  # frame sums in float64
+        mean /= nfft
+        np.subtract(raw, mean, out=buf)  # detrend="constant"
+        buf *= w
+        spec = scipy.fft.rfft(buf, n=nfft, axis=-2)[:, :, :n_freq]  # (n, n_t, n_freq, C)
+        re_im = spec.view(np.float64)  # (..., 2C): real and imaginary parts interleaved
+        re_im = re_im * re_im
+        power = re_im[..., 0::2] + re_im[..., 1::2]
+        power *= scale[:, None]
+        out[a : a + chunk] = power.transpose(0, 3, 2, 1)  # (n, C, n_freq, n_t)
     return out
 
 
