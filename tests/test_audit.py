@@ -220,3 +220,17 @@ def test_the_rule_is_deterministic():
     sc = scores({"a": around(0.8, 0.05), "b": around(0.7, 0.05, seed=2)})
     pub = published(metric="accuracy_gain", mean=10.0, versus="model=b")
     pd.testing.assert_frame_equal(audit(pub, sc), audit(pub, sc))
+
+
+def test_several_conditions_are_averaged_per_subject():
+    """ "Averaged over sessions II-V": conditions separated by | are pooled per subject."""
+    parts = []
+    for cond, shift in (("s=I", 0.5), ("s=II", 0.0), ("s=III", 0.02)):
+        parts.append(
+            scores({"a": around(0.70, 0.03)}).assign(
+                condition=cond, value=lambda d, k=shift: d.value + k
+            )
+        )
+    sc = pd.concat(parts, ignore_index=True)
+    r = one(published(mean=71.0, sd=3.0, n=10, condition="s=II|s=III"), sc)
+    assert r["reproduced_mean"] == pytest.approx(71.0)

@@ -131,8 +131,8 @@ def _matching_scores(row: pd.Series, scores: pd.DataFrame, groups: dict) -> pd.D
             return scores.iloc[0:0]
         sel = sel[sel[col] == value]
     condition = _text(row.get("condition"))
-    if condition:
-        sel = sel[sel["condition"].fillna("").astype(str) == condition]
+    if condition:  # one condition, or several separated by "|" (their mean per subject)
+        sel = sel[sel["condition"].fillna("").astype(str).isin(condition.split("|"))]
     if pd.notna(row.get("n_classes")) and str(row.get("n_classes")) != "":
         sel = sel[sel["n_classes"] == int(float(row["n_classes"]))]
     group = row.get("group")

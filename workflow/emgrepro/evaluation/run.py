@@ -152,7 +152,11 @@ def run_job(
     fit_info = protocol.train(model, train, val, params, n_base) or {}
     fit_seconds = time.perf_counter() - t0
     t0 = time.perf_counter()
-    if EVALUATE in capabilities(model):  # not a classifier (e.g. feature imitation)
+    staged = protocol.score(model, split, params, ids)
+    if staged is not None:  # the protocol scores over its own stages
+        scores, arrays = staged
+        frames.insert(0, scores)
+    elif EVALUATE in capabilities(model):  # not a classifier (e.g. feature imitation)
         scores, arrays = model.evaluate(test, ids)
         frames.insert(0, scores)
     else:

@@ -146,6 +146,12 @@ class Protocol:
         """Fit ``model``; protocols that start from a parent adapt it instead."""
         return model.fit(train, val)
 
+    def score(self, model, split: Split, params: Any, ids: dict):
+        """Protocols that score in several stages (e.g. testing sessions in time, the
+        model updated between them) return ``(score rows, arrays)``; None: the job scores
+        the fitted model once on ``split.test``."""
+        return None
+
 
 def repetition_split(meta: pd.DataFrame, p: RepetitionParams) -> Split:
     """Split windows by repetition (trial): disjoint repetitions never share a sample."""
