@@ -36,7 +36,7 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, run_snakemake, snakemake_env, write_yaml
-from emgrepro.evaluation.metrics import SCORE_COLUMNS
+from emgrepro.tidy import SCORE_COLUMNS
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import REPO, run_snakemake, write_yaml
 from emgrepro import config as cfg
 from emgrepro.evaluation.audit import AUDIT_COLUMNS
-from emgrepro.evaluation.metrics import SCORE_COLUMNS
+from emgrepro.tidy import SCORE_COLUMNS
 
 DEMO = str(REPO / "config" / "demo.yaml")
 
@@ -37,10 +37,13 @@ def test_dry_run_of_full_config(tmp_path):
     out = proc.stdout + proc.stderr
     assert "download" in out and "fetch_subject" in out and "train" in out
     counts = dict(line.split()[:2] for line in out.splitlines() if line.split()[:1] == ["train"])
-    expected = cfg.jobs(cfg.load([REPO / "config" / "config.yaml"]))
+    config = cfg.load([REPO / "config" / "config.yaml"])
+    expected = cfg.jobs(config)
     assert counts.get("train") == str(len(expected))
-    # every subject is fetched once: the 8 Khushaba subjects and the 40 of Ninapro DB2
-    assert any(line.split()[:2] == ["fetch_subject", "48"] for line in out.splitlines())
+    # every subject of every dataset used is fetched once
+    subjects = {(j.dataset, s) for j in expected for s in j.subjects}
+    n_fetch = str(len(subjects))
+    assert any(line.split()[:2] == ["fetch_subject", n_fetch] for line in out.splitlines())
 
 
 def test_schema_error_stops_snakemake(tmp_path):

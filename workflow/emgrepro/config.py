@@ -342,6 +342,7 @@ def check_parameters(config: dict) -> None:
             mwhere = f"{where}/models/{model}"
             hyper = {k: v for k, v in values.items() if k not in ("training", "init_from")}
             parse(model_parameters(model), hyper, mwhere)
+            MODELS.get(model).check_params(hyper, mwhere)
             caps = capabilities(MODELS.get(model))
             if values.get("init_from") and INITIALISE not in caps:
                 raise ConfigError(f"{mwhere}/init_from: model '{model}' cannot load parts")

@@ -33,6 +33,7 @@ TIMING_COLUMNS = [
     "seconds_per_epoch",
     "windows_per_second",
     "fit_seconds",
+    "predict_seconds",
     "n_train",
     "hardware",
 ]

@@ -75,6 +75,10 @@ class TorchEstimator:
         self.extension_hidden = 64
         self.extension_mode = "branch"
 
+    @classmethod
+    def check_params(cls, params: dict, where: str) -> None:
+        """Checks beyond the declared types, at plan time (none here)."""
+
     # -- to be provided by subclasses -------------------------------------------------
     def build_module(self) -> nn.Module:
         raise NotImplementedError

@@ -23,6 +23,7 @@ Every interval (``ci_low``, ``ci_high``) is of ``difference`` = reproduced - pub
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import math
 from dataclasses import dataclass
@@ -131,8 +132,10 @@ def _matching_scores(row: pd.Series, scores: pd.DataFrame, groups: dict) -> pd.D
             return scores.iloc[0:0]
         sel = sel[sel[col] == value]
     condition = _text(row.get("condition"))
-    if condition:  # one condition, or several separated by "|" (their mean per subject)
-        sel = sel[sel["condition"].fillna("").astype(str).isin(condition.split("|"))]
+    if condition:  # conditions separated by "|", each may hold "*": their mean per subject
+        conditions = sel["condition"].fillna("").astype(str)
+        patterns = condition.split("|")
+        sel = sel[[any(fnmatch.fnmatchcase(c, p) for p in patterns) for c in conditions]]
     if pd.notna(row.get("n_classes")) and str(row.get("n_classes")) != "":
         sel = sel[sel["n_classes"] == int(float(row["n_classes"]))]
     group = row.get("group")
@@ -270,7 +273,7 @@ def _judge_row(pub: pd.Series, a: pd.Series, b: pd.Series | None, rule: Rule, sp
     out: dict = {"margin": margin}
     notes: list[str] = []
     statistic = _text(pub.get("statistic"))
-    if b is None:
+    if b is None:  # a mean ("best" has picked its condition already)
         n = int(a.size)
         mean = float(a.mean())
         sd = float(a.std(ddof=1)) if n > 1 else float("nan")
@@ -468,6 +471,14 @@ def _audit_row(pub, scores, rule, jobs, groups, tuning_subjects, planned) -> dic
         if not len(sel):
             out["note"] = "; ".join(notes + ["no subject is left without them"])
             return out
+    if _text(pub.get("statistic")) == "best":  # the condition with the best mean
+        means = sel.groupby("condition")["value"].mean()
+        best = str(means.idxmax())
+        notes.append(
+            f"best of {len(means)} conditions: {best} (chosen on the test scores, as the "
+            "paper reports its best method)"
+        )
+        sel = sel[sel["condition"] == best]
     a = _by_subject(sel, spread) * scale
     b = _by_subject(sel_b, spread) * scale if sel_b is not None else None
     if b is not None and set(a.index) & set(b.index) and set(a.index) != set(b.index):

@@ -4,55 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
 
 from emgrepro.tidy import SCORE_COLUMNS, TIMING_COLUMNS
-
-METRICS = {
-    "f1_macro": lambda t, p: f1_score(t, p, average="macro", zero_division=0),
-    "accuracy": accuracy_score,
-    "balanced_accuracy": balanced_accuracy_score,
-}
-
-
-def score_rows(
-    y_true: np.ndarray, y_pred: np.ndarray, subject: np.ndarray, ids: dict
-) -> pd.DataFrame:
-    """One row per (test subject, metric); ``ids`` fills the identifying columns."""
-    rows = []
-    for s in np.unique(subject):
-        m = subject == s
-        for name, fn in METRICS.items():
-            rows.append(
-                {**ids, "subject": int(s), "metric": name, "value": float(fn(y_true[m], y_pred[m]))}
-            )
-        rows.append({**ids, "subject": int(s), "metric": "n_test_windows", "value": float(m.sum())})
-    return pd.DataFrame(rows, columns=SCORE_COLUMNS)
-
-
-def f1_rows(
-    metric: str, y_true: np.ndarray, y_pred: np.ndarray, subject: np.ndarray, ids: dict
-) -> pd.DataFrame:
-    """Macro F1 per subject under another metric name (e.g. before adaptation)."""
-    rows = [
-        {
-            **ids,
-            "subject": int(s),
-            "metric": metric,
-            "value": float(METRICS["f1_macro"](y_true[subject == s], y_pred[subject == s])),
-        }
-        for s in np.unique(subject)
-    ]
-    return pd.DataFrame(rows, columns=SCORE_COLUMNS)
-
-
-def count_rows(metric: str, value: float, subject: np.ndarray, ids: dict) -> pd.DataFrame:
-    """One job-level count (e.g. its training windows) repeated for each test subject."""
-    rows = [
-        {**ids, "subject": int(s), "metric": metric, "value": float(value)}
-        for s in np.unique(subject)
-    ]
-    return pd.DataFrame(rows, columns=SCORE_COLUMNS)
 
 
 def gather(paths: list[str]) -> pd.DataFrame:
@@ -104,6 +57,7 @@ def timing_rows(info: dict) -> list[dict]:
                 "seconds_per_epoch": seconds,
                 "windows_per_second": windows / seconds if seconds > 0 else np.nan,
                 "fit_seconds": info.get("fit_seconds"),
+                "predict_seconds": info.get("predict_seconds"),
                 "n_train": info.get("n_train"),
                 "hardware": info.get("hardware", ""),
             }
@@ -132,13 +86,19 @@ def gather_timings(score_paths: list[str]) -> pd.DataFrame:
 
 
 def timing_scores(timings: pd.DataFrame) -> pd.DataFrame:
-    """Timings as score rows (metrics ``epochs`` and ``epoch_seconds``, one per job) so
-    the audit can set them beside published training times."""
+    """Timings as score rows (metrics ``epochs``, ``epoch_seconds``, ``train_seconds`` and
+    ``test_seconds``, one per job) so the audit can set them beside published times."""
     if timings.empty:
         return pd.DataFrame(columns=SCORE_COLUMNS)
     t = timings[timings["stage"] == "fit"]
     parts = []
-    for metric, col in (("epochs", "epochs_to_converge"), ("epoch_seconds", "seconds_per_epoch")):
+    columns = {
+        "epochs": "epochs_to_converge",
+        "epoch_seconds": "seconds_per_epoch",
+        "train_seconds": "fit_seconds",
+        "test_seconds": "predict_seconds",
+    }
+    for metric, col in columns.items():
         parts.append(t.assign(metric=metric, value=t[col].astype(float), subject=t["fold"]))
     out = pd.concat(parts, ignore_index=True)
     return out.reindex(columns=SCORE_COLUMNS)

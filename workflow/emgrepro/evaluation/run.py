@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 
 from emgrepro.errors import EmgreproError
-from emgrepro.evaluation.metrics import count_rows, f1_rows, score_rows
 from emgrepro.io import atomic_path, write_csv, write_text
 from emgrepro.models import EVALUATE, MODELS, build_model, capabilities
 from emgrepro.preprocess.table import WindowTable
 from emgrepro.preprocess.windows import SubjectWindows
 from emgrepro.protocols import PROTOCOLS
+from emgrepro.scoring import count_rows, f1_rows, score_rows
 
 log = logging.getLogger(__name__)
 

@@ -52,8 +52,19 @@ def differences(job: dict[str, str], reference: dict[str, str] | None) -> list[s
             used, every = json.loads(mine), json.loads(ref)
             out.append(f"subjects: {len(used)} of {len(every)} ({', '.join(map(str, used))})")
         else:
-            out.append(f"{key}: {mine} (reference: {ref})")
+            out.append(f"{key}: {_short(mine)} (reference: {_short(ref)})")
     return out
+
+
+def _short(value: str) -> str:
+    """A long list as its ends and length (class lists run to 50 ids)."""
+    try:
+        items = json.loads(value)
+    except (TypeError, ValueError):
+        return value
+    if isinstance(items, list) and len(items) > 8:
+        return f"[{items[0]}, ..., {items[-1]}] ({len(items)} values)"
+    return value
 
 
 @functools.cache

@@ -30,6 +30,10 @@ class ClassicalEstimator:
         self.fs, self.seed = fs, int(seed)
         self.history: list[dict] = []
 
+    @classmethod
+    def check_params(cls, params: dict, where: str) -> None:
+        """Checks beyond the declared types, at plan time (none here)."""
+
     def state(self) -> dict:
         """What a checkpoint keeps (fitted pipeline and statistics)."""
         raise NotImplementedError
