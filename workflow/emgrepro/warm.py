@@ -41,6 +41,7 @@ PRELOAD = (
     "sklearn.pipeline",
     "sklearn.svm",
     "torch",
+    "torch._inductor.config",  # what torch.use_deterministic_algorithms imports (1.4 s)
     "mne.filter",
     "jsonschema",
     "yaml",
