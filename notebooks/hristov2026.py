@@ -108,21 +108,51 @@ display(verdict_table(audit_rows))
 display(claims(audit_rows))
 
 # %% [markdown]
-# ## How much overlapping windows inflate a score
+# ## Trial split, leaky split, published: which one is the published value consistent with?
 #
-# `multi_subject` splits by trial, so no test window shares a sample with a training
-# window. `multi_subject_window_split` draws windows at random into train and test (as
-# many papers do): overlapping windows then straddle the split. **It is leaky and shown only
-# to measure that inflation.**
+# The paper's protocols split by trial: no test window shares a sample with a training
+# window. Each has a leaky twin that draws windows at random (`multi_subject_window_split`,
+# `few_shot_window_split` for the calibration windows, `incremental_window_split` for the
+# new classes), so overlapping windows of one trial fall on both sides, as in many papers.
+# **The leaky twins are shown only to explain gaps; they are never audited as the paper's
+# protocol.** "Consistent with" applies the audit's verdict rule to both (the audit rule
+# computes it; see the audit report). Macro F1 in percent.
 
 # %%
-leak = subj[subj.protocol.isin(["multi_subject", "multi_subject_window_split"])]
+head = audit_rows[(audit_rows["model"] == "csae") & (audit_rows["versus"] == "")]
+if len(head):
+    triple = pd.DataFrame(
+        {
+            "headline": head["row"],
+            "published": [published_text(r) for _, r in head.iterrows()],
+            "trial split (paper's protocol)": head["reproduced_mean"].round(1),
+            "leaky split": head["leaky_mean"].round(1),
+            "consistent with": head["consistent_with"].replace("", "— (no leaky twin)"),
+            "n": head["n"].astype(int),
+        }
+    ).set_index("headline")
+    display(triple)
+else:
+    display(Markdown("Not computed."))
+leak = subj[subj.protocol.str.contains("window_split") | subj.protocol.isin(
+    ["multi_subject", "few_shot", "incremental"])]  # fmt: skip
 if len(leak):
     display(
         leak.groupby(["model", "protocol"])["value"].agg(lambda v: mean_sd(v)).unstack("protocol")
     )
+
+# %% [markdown]
+# ## Baselines on the same splits
+#
+# Where the CNN ablation or TD+LDA matches or beats the CSAE on the same splits, the audit
+# says so with the paired difference (CSAE − baseline, macro F1 points) and its interval.
+
+# %%
+context = audit_rows[audit_rows["baselines"] != ""][["row", "baselines"]]
+if len(context):
+    display(context.set_index("row"))
 else:
-    display(Markdown("Not computed."))
+    display(Markdown("No baseline matches or beats the CSAE on the computed splits."))
 
 # %% [markdown]
 # ## Few-shot curve: F1 on the unseen subject against calibration trials per class

@@ -234,3 +234,24 @@ def test_several_conditions_are_averaged_per_subject():
     sc = pd.concat(parts, ignore_index=True)
     r = one(published(mean=71.0, sd=3.0, n=10, condition="s=II|s=III"), sc)
     assert r["reproduced_mean"] == pytest.approx(71.0)
+
+
+def test_the_leaky_twin_says_which_split_the_published_value_fits():
+    trial = scores({"a": around(0.78, 0.05)})
+    leaky = scores({"a": around(0.93, 0.01)}).assign(protocol="p_leaky")
+    sc = pd.concat([trial, leaky], ignore_index=True)
+    r = one(published(mean=94.0, sd=0.5, n=8, leaky_twin="p_leaky"), sc)
+    assert r["verdict"] == "not-reproduced"
+    assert r["leaky_mean"] == pytest.approx(93.0) and r["consistent_with"] == "leaky split"
+    r = one(published(mean=60.0, sd=0.5, n=8, leaky_twin="p_leaky"), sc)
+    assert r["consistent_with"] == "neither"
+    r = one(published(mean=94.0, sd=0.5, n=8, leaky_twin="absent"), sc)
+    assert r["consistent_with"] == "leaky split not computed"
+
+
+def test_a_baseline_that_matches_or_beats_the_model_is_named():
+    a = around(0.70, 0.05)
+    sc = scores({"a": a, "lda": [v + 0.04 for v in a], "weak": [v - 0.2 for v in a]})
+    r = one(published(mean=70.0, sd=3.0, n=10), sc, baselines={"x": ["lda", "weak"]})
+    assert r["baselines"].startswith("lda beats a on the same splits: a - lda = -4.00")
+    assert "weak" not in r["baselines"], "a baseline the model clearly beats is not named"

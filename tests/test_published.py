@@ -37,6 +37,7 @@ COLUMNS = [
     "note",
     "statistic",
     "margin",
+    "leaky_twin",
 ]
 FEATURES = ("ent", "rms", "var", "ssi")
 UNIT_OF = {

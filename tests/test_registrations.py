@@ -110,9 +110,9 @@ experiments:
 """
 DUMMY_PUBLISHED = (
     "paper,table,row,column,metric,unit,bound,mean,sd,n,sd_over,source,experiment,protocol,"
-    "model,group,n_classes,condition,versus,note,statistic,margin\n"
+    "model,group,n_classes,condition,versus,note,statistic,margin,leaky_twin\n"
     "dummy2030,table1,TD+LDA,f1,f1_macro,percent,,80.0,5.0,8,subjects,Table 1,"
-    "dummy2030_within,within_subject,td_lda,,3,,,,,\n"
+    "dummy2030_within,within_subject,td_lda,,3,,,,,,\n"
 )
 DUMMY_NOTEBOOK = textwrap.dedent(
     """\

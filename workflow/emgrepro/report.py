@@ -28,6 +28,7 @@ NOT_COMPUTED = "not computed"
 TEXT_COLUMNS = (
     "condition", "table", "row", "column", "experiment", "protocol", "model", "group",
     "versus", "bound", "settings", "note", "data", "test", "sd_over", "fold", "hardware",
+    "consistent_with", "baselines", "leaky_twin",
 )  # fmt: skip
 
 
@@ -147,6 +148,9 @@ def verdict_table(audit: pd.DataFrame) -> pd.io.formats.style.Styler | pd.DataFr
             "note": audit["note"].fillna(""),
         }
     )
+    for col, label in (("consistent_with", "consistent with"), ("baselines", "baselines")):
+        if col in audit and (audit[col].fillna("") != "").any():
+            view.insert(len(view.columns) - 1, label, audit[col].fillna(""))
     return view.style.map(_colour, subset=["verdict"]).hide(axis="index")
 
 

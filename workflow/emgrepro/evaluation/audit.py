@@ -62,6 +62,9 @@ AUDIT_COLUMNS = [
     "data",
     "settings",
     "verdict",
+    "leaky_mean",
+    "consistent_with",
+    "baselines",
     "note",
 ]
 VERDICTS = (
@@ -394,6 +397,7 @@ def audit(
     groups: dict | None = None,
     tuning_subjects: dict | None = None,
     planned: list[str] | None = None,
+    baselines: dict | None = None,
 ) -> pd.DataFrame:
     """Compare each published row with the scores the pipeline computed.
 
@@ -401,15 +405,18 @@ def audit(
     row per job with its ``differences`` from the reference settings (JSON lists);
     ``groups`` maps paper -> group -> subjects; ``tuning_subjects`` paper -> subjects whose
     data chose hyper-parameters (left out of the verdict); ``planned`` the papers nothing
-    computes yet.
+    computes yet; ``baselines`` paper -> the models set beside its model on the same splits.
     """
-    rule = rule or Rule()
-    groups = groups or {}
-    tuning_subjects = tuning_subjects or {}
-    scores = scores.assign(is_synthetic=scores["data"].astype(str) == "synthetic")
-    rows = []
-    for _, pub in published.iterrows():
-        rows.append(_audit_row(pub, scores, rule, jobs, groups, tuning_subjects, planned or []))
+    ctx = _Context(
+        scores=scores.assign(is_synthetic=scores["data"].astype(str) == "synthetic"),
+        rule=rule or Rule(),
+        jobs=jobs,
+        groups=groups or {},
+        tuning_subjects=tuning_subjects or {},
+        planned=planned or [],
+        baselines=baselines or {},
+    )
+    rows = [_audit_row(pub, ctx) for _, pub in published.iterrows()]
     return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
 
 
@@ -421,7 +428,106 @@ def _tuned(sel: pd.DataFrame, tuned: dict) -> np.ndarray:
     )
 
 
-def _audit_row(pub, scores, rule, jobs, groups, tuning_subjects, planned) -> dict:
+@dataclass
+class _Context:
+    """What every row of one audit shares."""
+
+    scores: pd.DataFrame
+    rule: Rule
+    jobs: pd.DataFrame | None
+    groups: dict
+    tuning_subjects: dict
+    planned: list[str]
+    baselines: dict
+
+
+def _values(row: pd.Series, other: pd.Series | None, ctx: _Context, spread: str, scale: float):
+    """Per-unit values of a published row's result (and of the other side of a
+    difference), in the published unit: ``(a, b, synthetic, notes)``, or None when
+    nothing was computed."""
+    notes: list[str] = []
+    sel = _matching_scores(row, ctx.scores, ctx.groups)
+    sel_b = _matching_scores(other, ctx.scores, ctx.groups) if other is not None else None
+    if not len(sel) or (sel_b is not None and not len(sel_b)):
+        return None
+    tuned = ctx.tuning_subjects.get(row["paper"], {})
+    if tuned:
+        is_tuned = _tuned(sel, tuned)
+        if is_tuned.any():
+            left = sel[is_tuned]
+            notes.append(
+                f"subjects {sorted(set(left['subject']))} chose the hyper-parameters: left "
+                f"out of the verdict (their mean {left['value'].mean() * scale:.2f})"
+            )
+            sel = sel[~is_tuned]
+            if sel_b is not None:
+                sel_b = sel_b[~_tuned(sel_b, tuned)]
+        if not len(sel):
+            return None
+    if _text(row.get("statistic")) == "best":  # the condition with the best mean
+        means = sel.groupby("condition")["value"].mean()
+        best = str(means.idxmax())
+        notes.append(
+            f"best of {len(means)} conditions: {best} (chosen on the test scores, as the "
+            "paper reports its best method)"
+        )
+        sel = sel[sel["condition"] == best]
+    a = _by_subject(sel, spread) * scale
+    b = _by_subject(sel_b, spread) * scale if sel_b is not None else None
+    if b is not None and set(a.index) & set(b.index) and set(a.index) != set(b.index):
+        common = a.index.intersection(b.index)
+        a, b = a.loc[common], b.loc[common]
+    synthetic = bool(
+        sel["is_synthetic"].any() or (sel_b is not None and sel_b["is_synthetic"].any())
+    )
+    return a, b, synthetic, notes
+
+
+def _leaky_twin(pub, row, ctx: _Context, spread: str, scale: float) -> dict:
+    """The same published number against the leaky twin of the row's protocol: which of
+    the two splits the published value is consistent with, under the same rule."""
+    twin = _text(pub.get("leaky_twin"))
+    if not twin:
+        return {}
+    found = _values(_with(row, protocol=twin), None, ctx, spread, scale)
+    if found is None:
+        return {"consistent_with": "leaky split not computed"}
+    a, _, _, _ = found
+    stats_out, verdict, _ = _judge_row(pub, a, None, ctx.rule, spread)
+    return {"leaky_mean": stats_out.get("reproduced_mean"), "leaky_verdict": verdict}
+
+
+def _with(row: pd.Series, **changes) -> pd.Series:
+    out = row.copy()
+    for k, v in changes.items():
+        out[k] = v
+    return out
+
+
+def _baseline_context(row, ctx: _Context, spread: str, scale: float) -> str:
+    """Where a baseline on the same splits matches or beats the paper's model."""
+    out = []
+    for baseline in ctx.baselines.get(row["paper"], []):
+        if baseline == row["model"] or _text(row.get("versus")):
+            continue
+        found = _values(row, _with(row, model=baseline), ctx, spread, scale)
+        if found is None:
+            continue
+        a, b, _, _ = found
+        if set(a.index) != set(b.index) or len(a) < 2:
+            continue
+        d = (a - b.loc[a.index]).to_numpy(float)
+        lo, hi = _bootstrap(d, ctx.rule, ctx.rule.confidence)
+        if np.isfinite(lo) and lo <= 0:  # the model is not credibly better
+            verb = "beats" if hi < 0 else "matches"
+            out.append(
+                f"{baseline} {verb} {row['model']} on the same splits: {row['model']} - "
+                f"{baseline} = {d.mean():+.2f} [{lo:+.2f}, {hi:+.2f}] (n = {d.size})"
+            )
+    return "; ".join(out)
+
+
+def _audit_row(pub, ctx: _Context) -> dict:
     unit = _text(pub.get("unit")) or "percent"
     scale = SCALE.get(unit, 1.0)
     sd_over = _text(pub.get("sd_over")) or "unknown"
@@ -442,58 +548,34 @@ def _audit_row(pub, scores, rule, jobs, groups, tuning_subjects, planned) -> dic
         data="",
         settings="",
         verdict="not-run",
+        consistent_with="",
+        baselines="",
         note="",
     )
-    notes = []
-    if pub["paper"] in planned:
+    if pub["paper"] in ctx.planned:
         out["note"] = "planned: no experiment of this paper exists yet"
         return out
     row = pub.copy()
     row["metric"] = DIFFERENCES.get(row["metric"], row["metric"])
     other = _versus(row)
-    sel = _matching_scores(row, scores, groups)
-    sel_b = _matching_scores(other, scores, groups) if other is not None else None
-    if not len(sel) or (sel_b is not None and not len(sel_b)):
+    found = _values(row, other, ctx, spread, scale)
+    if found is None:
         return out
-    tuned = tuning_subjects.get(pub["paper"], {})
-    if tuned:
-        is_tuned = _tuned(sel, tuned)
-        if is_tuned.any():
-            left = sel[is_tuned]
-            mean_tuned = left["value"].mean() * scale
-            notes.append(
-                f"subjects {sorted(set(left['subject']))} chose the hyper-parameters: left "
-                f"out of the verdict (their mean {mean_tuned:.2f})"
-            )
-            sel = sel[~is_tuned]
-            if sel_b is not None:
-                sel_b = sel_b[~_tuned(sel_b, tuned)]
-        if not len(sel):
-            out["note"] = "; ".join(notes + ["no subject is left without them"])
-            return out
-    if _text(pub.get("statistic")) == "best":  # the condition with the best mean
-        means = sel.groupby("condition")["value"].mean()
-        best = str(means.idxmax())
-        notes.append(
-            f"best of {len(means)} conditions: {best} (chosen on the test scores, as the "
-            "paper reports its best method)"
-        )
-        sel = sel[sel["condition"] == best]
-    a = _by_subject(sel, spread) * scale
-    b = _by_subject(sel_b, spread) * scale if sel_b is not None else None
-    if b is not None and set(a.index) & set(b.index) and set(a.index) != set(b.index):
-        common = a.index.intersection(b.index)
-        a, b = a.loc[common], b.loc[common]
-    synthetic = bool(
-        sel["is_synthetic"].any() or (sel_b is not None and sel_b["is_synthetic"].any())
-    )
+    a, b, synthetic, notes = found
     out["data"] = "synthetic" if synthetic else "real"
-    stats_out, verdict, more = _judge_row(pub, a, b, rule, spread)
+    stats_out, verdict, more = _judge_row(pub, a, b, ctx.rule, spread)
     out.update(stats_out)
     notes += more
     if sd_over == "unknown" and np.isfinite(out["published_sd"]):
         notes.append("what the published sd is over is unknown: compared as a spread over subjects")
-    differences = settings_differences(jobs, row, other)
+    twin = _leaky_twin(pub, row, ctx, spread, scale)
+    if twin:
+        out["leaky_mean"] = twin.get("leaky_mean", np.nan)
+        out["consistent_with"] = twin.get("consistent_with") or _consistent(
+            verdict, twin["leaky_verdict"]
+        )
+    out["baselines"] = _baseline_context(row, ctx, spread, scale)
+    differences = settings_differences(ctx.jobs, row, other)
     out["settings"] = "; ".join(differences) if differences else "reference"
     if synthetic:
         final = "synthetic"
@@ -503,14 +585,26 @@ def _audit_row(pub, scores, rule, jobs, groups, tuning_subjects, planned) -> dic
     elif differences:
         final = "reduced-settings"
         notes.append(f"under the reference settings this would read: {verdict}")
-    elif int(out["n"]) < rule.min_n and out.get("test") != "exact":
+    elif int(out["n"]) < ctx.rule.min_n and out.get("test") != "exact":
         final = "inconclusive"
-        notes.append(f"n = {int(out['n'])} is below the minimum of {rule.min_n}")
+        notes.append(f"n = {int(out['n'])} is below the minimum of {ctx.rule.min_n}")
     else:
         final = verdict
     out["verdict"] = final
     out["note"] = "; ".join(notes)
     return out
+
+
+def _consistent(trial: str, leaky: str) -> str:
+    """Which split the published value is consistent with (reproduced under the rule)."""
+    names = [n for n, v in (("trial split", trial), ("leaky split", leaky)) if v == "reproduced"]
+    if len(names) == 2:
+        return "both"
+    if names:
+        return names[0]
+    if "inconclusive" in (trial, leaky):
+        return "undecided"
+    return "neither"
 
 
 # ----------------------------------------------------------------------------- the rule's job
@@ -555,6 +649,7 @@ def run_audit(
         groups={p: i.get("audit", {}).get("groups", {}) for p, i in info.items()},
         tuning_subjects={p: i.get("audit", {}).get("tuning_subjects", {}) for p, i in info.items()},
         planned=[p for p, i in info.items() if i.get("status") == "planned"],
+        baselines={p: i.get("audit", {}).get("baselines", []) for p, i in info.items()},
     )
     write_csv(table, out)
     return table

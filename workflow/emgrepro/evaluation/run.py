@@ -123,8 +123,11 @@ def run_job(
     ids = {
         k: spec[k] for k in ("paper", "experiment", "dataset", "protocol", "model", "fold", "seed")
     }
+    condition = split.info.get("condition", "")
+    if protocol.leaky:  # shown beside the paper's protocol, never taken for it
+        condition = f"{condition} (leaky)".strip()
     ids.update(
-        condition=split.info.get("condition", ""),
+        condition=condition,
         n_classes=len(spec["classes"]),
         data=spec.get("data", "real"),
     )

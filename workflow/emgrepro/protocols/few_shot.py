@@ -144,3 +144,35 @@ class FewShotCurve(_FewShot):
 
     name = "few_shot_curve"
     curve = True
+
+
+@register_protocol("few_shot_window_split")
+class FewShotWindowSplit(_FewShot):
+    """Leaky on purpose: as ``few_shot``, but the calibration windows are drawn at random
+    from all of the new subject's trials (as many as k of its trials hold) and the test
+    windows are the rest, so overlapping windows of one trial fall on both sides. Shown
+    only to measure how much that inflates the score; never audited as the paper's
+    protocol."""
+
+    name = "few_shot_window_split"
+    leaky = True
+
+    def split_rows(
+        self, meta: pd.DataFrame, fold: str, subjects, params, seed: int, n_base=None
+    ) -> Split:
+        p = self.params(params)
+        subject, k = self._fold(fold, p)
+        trials = [*p.calibration_repetitions, *p.test_repetitions]
+        mine = meta.index.to_numpy()[
+            (meta["subject"].to_numpy() == subject) & np.isin(meta["repetition"], trials)
+        ]
+        rng = np.random.default_rng(seed)
+        drawn = rng.permutation(mine)
+        n_cal = int(round(mine.size * k / len(trials)))
+        return Split(
+            train=np.sort(drawn[:n_cal]),
+            val=mine[:0],
+            test=np.sort(drawn[n_cal:]),
+            test_subjects=[subject],
+            info={"condition": f"k={k}", "leaky": True},
+        )

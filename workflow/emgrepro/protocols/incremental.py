@@ -99,3 +99,38 @@ class Incremental(Protocol):
             hidden=p.hidden,
             mode=p.mode,
         )
+
+
+@register_protocol("incremental_window_split")
+class IncrementalWindowSplit(Incremental):
+    """Leaky on purpose: as ``incremental``, but the new classes' training windows are drawn
+    at random from all of their trials (as many as the training repetitions hold) and they
+    are tested on the rest, so overlapping windows of one trial fall on both sides; the old
+    classes keep the repetition split. Shown only to measure the inflation; never audited as
+    the paper's protocol."""
+
+    name = "incremental_window_split"
+    leaky = True
+
+    def split_rows(
+        self, meta: pd.DataFrame, fold: str, subjects, params, seed: int, n_base=None
+    ) -> Split:
+        p = self.params(params)
+        base = super().split_rows(meta, fold, subjects, params, seed, n_base)
+        if fold != "pooled":
+            meta = meta[meta["subject"] == int(fold)]
+        trials = [*p.train_repetitions, *p.test_repetitions]
+        new = meta.index.to_numpy()[
+            (meta["label_index"].to_numpy() >= n_base) & np.isin(meta["repetition"], trials)
+        ]
+        drawn = np.random.default_rng(seed + 1).permutation(new)
+        n_train = int(round(new.size * len(p.train_repetitions) / len(trials)))
+        old_train = base.train[meta.loc[base.train, "label_index"].to_numpy() < n_base]
+        old_test = base.test[meta.loc[base.test, "label_index"].to_numpy() < n_base]
+        return Split(
+            train=np.sort(np.concatenate([old_train, drawn[:n_train]])),
+            val=base.val,
+            test=np.sort(np.concatenate([old_test, drawn[n_train:]])),
+            test_subjects=base.test_subjects,
+            info={**base.info, "leaky": True},
+        )
