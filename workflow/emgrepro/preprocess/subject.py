@@ -10,7 +10,7 @@ import numpy as np
 from emgrepro.datasets.registry import get_dataset, reader_module
 from emgrepro.io import atomic_path
 from emgrepro.preprocess.filtering import filter_recording
-from emgrepro.preprocess.windows import write_windows
+from emgrepro.preprocess.windows import rest_repetitions, write_windows
 from emgrepro.recording import Recording
 
 
@@ -29,6 +29,9 @@ def preprocess_subject(
     """
     out_dir = Path(out_dir)
     rec = read_subject(dataset, subject, raw_dir, prep.get("exercises"))
+    rec.repetition = rest_repetitions(
+        rec.labels, rec.repetition, rec.segment_bounds(), prep.get("rest_repetition", "none")
+    )
     signal_path = out_dir / "signal.npy"
     filter_recording(rec, prep.get("filter"), rec.signal)
     with atomic_path(signal_path) as tmp:
