@@ -106,12 +106,9 @@ class ZhaiCNN(TorchEstimator):
     ) -> None:
         if padding not in ("valid", "same"):
             raise ValueError(f"padding is 'valid' or 'same', not {padding!r}")
-        fs = common.get("fs") or 2000.0
-        self.inputs = SpectrogramInputs(
-            fs, n_times, nfft, noverlap, n_freq, n_components, tuple(percentiles), intensity
-        )
+        grid = int(round(np.sqrt(n_components)))
         self.arch = {
-            "grid": self.inputs.grid,
+            "grid": grid,
             "filters": int(filters),
             "kernel": int(kernel),
             "padding": padding,
@@ -120,9 +117,18 @@ class ZhaiCNN(TorchEstimator):
         }
         self.standardise = bool(standardise)
         super().__init__(n_chans, n_outputs, n_times, **common)
-        g = self.inputs.grid
-        self.score_mean = np.zeros((n_chans, g, g), dtype=np.float32)
-        self.score_sd = np.ones((n_chans, g, g), dtype=np.float32)
+        self.inputs = SpectrogramInputs(
+            self.fs or 2000.0,
+            n_times,
+            nfft,
+            noverlap,
+            n_freq,
+            n_components,
+            tuple(percentiles),
+            intensity,
+        )
+        self.score_mean = np.zeros((n_chans, grid, grid), dtype=np.float32)
+        self.score_sd = np.ones((n_chans, grid, grid), dtype=np.float32)
 
     def build_module(self) -> nn.Module:
         return ZhaiNet(self.n_chans, self.n_outputs, **self.arch)
