@@ -41,6 +41,7 @@ PRELOAD = (
     "sklearn.pipeline",
     "sklearn.svm",
     "torch",
+    "torch._inductor",  # torch.use_deterministic_algorithms imports it: seconds per job
     "mne.filter",
     "jsonschema",
     "yaml",
