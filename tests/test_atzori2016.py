@@ -19,17 +19,16 @@ from emgrepro.evaluation.audit import read_published
 from emgrepro.models import build_model
 from emgrepro.models.classical_grid import ClassicalGrid
 from emgrepro.paths import CONFIG_DIR, published_csv
-from emgrepro.preprocess.subject import preprocess_subject, rest_follows_repetition
+from emgrepro.preprocess.subject import preprocess_subject
 from emgrepro.preprocess.table import WindowTable
-from emgrepro.preprocess.windows import SubjectWindows
+from emgrepro.preprocess.windows import SubjectWindows, rest_repetitions
 from emgrepro.protocols import PROTOCOLS
-from emgrepro.recording import Recording
 
 CLASSES = list(range(0, 5))  # rest and four movements of the twin
 PREP = {
     "dataset": "ninapro_db1",
     "exercises": [1],
-    "rest_repetition": "previous",
+    "rest_repetition": "preceding",
     "filter": None,
     "window": {"length_ms": 150, "step_ms": 50, "label_rule": "constant"},
 }
@@ -40,11 +39,7 @@ def test_rest_belongs_to_the_repetition_it_follows():
     #            rest | move 1 rep 1 | rest | move 1 rep 2 | rest || file 2: rest | move rep 1
     labels = np.array([0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 2, 2], np.int16)
     reps = np.array([0, 0, 1, 1, 0, 0, 2, 2, 0, 0, 0, 1, 1], np.int16)
-    rec = Recording(
-        dataset="x", subject=1, signal=np.zeros((13, 1), np.float32), fs=100.0,
-        labels=labels, repetition=reps, channel_names=["c"], segments=np.array([0, 10]),
-    )  # fmt: skip
-    got = rest_follows_repetition(rec)
+    got = rest_repetitions(labels, reps, [(0, 10), (10, 13)], "preceding")
     # the leading rest follows nothing; the rest of file 2 never inherits file 1's repetition
     np.testing.assert_array_equal(got, [0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 0, 1, 1])
 

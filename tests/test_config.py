@@ -223,7 +223,7 @@ def test_every_model_and_protocol_declares_its_parameters():
         declared = model_parameters(name)
         assert not set(declared) & COMMON_ARGS
         with pytest.raises(TypeError):
-            build_model(name, 2, 3, 200, no_such_parameter=1)
+            build_model(name, 2, 3, 400, no_such_parameter=1)
     for name in PROTOCOLS.names():
         assert PROTOCOLS.get(name).Params.__dataclass_fields__ is not None
 

@@ -6,6 +6,8 @@ write the same rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
@@ -34,20 +36,32 @@ def score_rows(
     return pd.DataFrame(rows, columns=SCORE_COLUMNS)
 
 
-def f1_rows(
-    metric: str, y_true: np.ndarray, y_pred: np.ndarray, subject: np.ndarray, ids: dict
+def metric_rows(
+    metric: str,
+    fn: Callable,
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    subject: np.ndarray,
+    ids: dict,
 ) -> pd.DataFrame:
-    """Macro F1 per subject under another metric name (e.g. before adaptation)."""
+    """``fn(y_true, y_pred)`` per subject under the name ``metric``."""
     rows = [
         {
             **ids,
             "subject": int(s),
             "metric": metric,
-            "value": float(METRICS["f1_macro"](y_true[subject == s], y_pred[subject == s])),
+            "value": float(fn(y_true[subject == s], y_pred[subject == s])),
         }
         for s in np.unique(subject)
     ]
     return pd.DataFrame(rows, columns=SCORE_COLUMNS)
+
+
+def f1_rows(
+    metric: str, y_true: np.ndarray, y_pred: np.ndarray, subject: np.ndarray, ids: dict
+) -> pd.DataFrame:
+    """Macro F1 per subject under another metric name (e.g. before adaptation)."""
+    return metric_rows(metric, METRICS["f1_macro"], y_true, y_pred, subject, ids)
 
 
 def count_rows(metric: str, value: float, subject: np.ndarray, ids: dict) -> pd.DataFrame:

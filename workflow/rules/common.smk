@@ -72,7 +72,7 @@ wildcard_constraints:
     experiment="[A-Za-z0-9_]+",
     protocol="[a-z_]+",
     model="[a-z0-9_]+",
-    fold="[A-Za-z0-9-]+",
+    fold="[A-Za-z0-9_-]+",
     paper="[a-z0-9_]+",
 
 

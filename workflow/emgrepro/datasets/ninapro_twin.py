@@ -30,6 +30,10 @@ TWIN_SCALE: dict[str, Any] = {
     "exercises": [1],
     "n_movements": None,  # None: every movement of the exercise
     "alias_subjects": [],  # DB3 only: write these subjects' files as S<n>_E<k>_A1.mat.mat
+    # Slow, steady change of the class patterns across repetitions (sessions): repetition r
+    # of a movement has its per-channel pattern multiplied by exp(drift * (r - 1) * d), d a
+    # fixed unit-rms direction per subject and movement (log scale). 0: stationary.
+    "drift": 0.0,
 }
 # Archive folder of one subject, as in the real downloads.
 FOLDERS = {
@@ -109,6 +113,21 @@ def _population(seed: int, info: DatasetInfo) -> np.ndarray:
     return np.clip(pattern / np.median(pattern), 0.02, 8.0) * 0.15
 
 
+def _drift_directions(
+    seed: int, info: DatasetInfo, subject: int, shape: tuple[int, int], drift: float
+) -> np.ndarray | None:
+    """Per movement, the log-scale change of its channel pattern per repetition
+    (``drift`` times a unit-rms direction), from its own stream; None when drift is 0, so
+    that a stationary twin draws exactly what it drew before the option existed."""
+    if drift < 0:
+        raise ConfigError(f"scale.drift must be 0 or more, not {drift}")
+    if drift == 0:
+        return None
+    d = stream(seed, CODES[info.id], 3, subject).standard_normal(shape)
+    d /= np.sqrt(np.mean(d * d, axis=1, keepdims=True))
+    return drift * d
+
+
 def _circular_mix(rng: np.random.Generator, n_ch: int, strength: float) -> np.ndarray:
     """Electrodes sit around the forearm: a subject's placement blends neighbours."""
     w = np.abs(rng.normal(0.0, strength, size=3)) * np.array([1.0, 0.0, 1.0])
@@ -137,6 +156,7 @@ def _file(seed: int, info: DatasetInfo, subject: int, exercise: int, sc: dict[st
     rest_level = np.exp(srng.uniform(np.log(0.004), np.log(0.04), size=n_ch))
     centre = srng.uniform(60.0, 160.0, size=n_ch)
 
+    drift = _drift_directions(seed, info, subject, pop.shape, float(sc["drift"]))
     rng = stream(seed, CODES[info.id], 2, subject, exercise)
     n, events = _timeline(rng, fs, moves, n_reps, sc["hold_s"], sc["rest_s"])
     stim, restim = np.zeros(n, np.uint8), np.zeros(n, np.uint8)
@@ -149,6 +169,8 @@ def _file(seed: int, info: DatasetInfo, subject: int, exercise: int, sc: dict[st
         a, b = max(on - width, 0), min(off + width, n)
         act = _ramp(off - on, width)[a - (on - width) : b - (on - width)]
         level = subj_pattern[offset + mv] * np.exp(m["trial_amp"] * rng.standard_normal(n_ch))
+        if drift is not None:  # no draw and no change at all when drift is 0
+            level = level * np.exp(drift[offset + mv] * (r - 1))
         level = level + m["cocontraction"] * rng.uniform() * level.mean()
         wobble = np.stack([slow_envelope(rng, b - a, fs, 0.15) for _ in range(n_ch)], axis=1)
         drive[a:b] += act[:, None] * level * wobble

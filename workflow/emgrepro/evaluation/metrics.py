@@ -86,8 +86,10 @@ def gather_timings(score_paths: list[str]) -> pd.DataFrame:
 
 
 def timing_scores(timings: pd.DataFrame) -> pd.DataFrame:
-    """Timings as score rows (metrics ``epochs``, ``epoch_seconds``, ``train_seconds`` and
-    ``test_seconds``, one per job) so the audit can set them beside published times."""
+    """Timings as score rows, one per job, so the audit can set them beside published
+    times: ``epochs`` and ``epoch_seconds`` of the ``fit`` stage, ``train_seconds`` (the
+    whole initial training), ``test_seconds`` (scoring) and, for models recalibrated
+    between testing sessions, ``recalibration_seconds`` (the mean time of one update)."""
     if timings.empty:
         return pd.DataFrame(columns=SCORE_COLUMNS)
     t = timings[timings["stage"] == "fit"]
@@ -100,5 +102,8 @@ def timing_scores(timings: pd.DataFrame) -> pd.DataFrame:
     }
     for metric, col in columns.items():
         parts.append(t.assign(metric=metric, value=t[col].astype(float), subject=t["fold"]))
+    r = timings[timings["stage"] == "recalibrate"]
+    value = r["seconds_per_epoch"].astype(float)  # one "epoch" of this stage: one update
+    parts.append(r.assign(metric="recalibration_seconds", value=value, subject=r["fold"]))
     out = pd.concat(parts, ignore_index=True)
     return out.reindex(columns=SCORE_COLUMNS)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from emgrepro.errors import EmgreproError
 from emgrepro.io import atomic_path, write_csv, write_text
@@ -25,11 +26,15 @@ log = logging.getLogger(__name__)
 
 
 def seed_everything(seed: int, threads: int = 1) -> None:
-    """Seed every generator a job may touch; deterministic algorithms on the CPU.
+    """Seed every generator a job may touch; deterministic algorithms on the CPU; at most
+    ``threads`` threads for torch and for BLAS/OpenMP (numpy, scipy, scikit-learn).
 
     torch is seeded only when the job's model imported it (import the model first):
-    a classical job is spared the seconds torch takes to import.
+    a classical job is spared the seconds torch takes to import. BLAS libraries start a
+    thread per core otherwise, and on a machine shared with other jobs small matrix
+    operations (a PCA of a few hundred windows) then run a hundred times slower.
     """
+    threadpool_limits(limits=threads)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     if "torch" in sys.modules:

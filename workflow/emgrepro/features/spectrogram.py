@@ -41,6 +41,8 @@ from sklearn.decomposition import PCA
 from emgrepro.errors import ConfigError
 
 LENGTH, NFFT, NOVERLAP, N_FREQ = 400, 256, 184, 95
+INTENSITIES = ("power", "db")  # the spectrogram's values, or 10 log10 of them
+DB_FLOOR = 1e-30  # power below this (an all-zero frame) counts as -300 dB
 SCIPY_OPTIONS = {"detrend": "constant", "scaling": "density", "mode": "psd"}
 
 
@@ -292,3 +294,122 @@ class SpectrogramPCA:
         for key in ("low", "high", "mean", "components", "explained_variance"):
             setattr(obj, key, np.array(state[key], dtype=np.float64))
         return obj
+
+
+class SpectrogramInputs:
+    """The Zhai et al. 2017 input of a window subset: segment spectrograms of every
+    channel, then a ``SpectrogramPCA`` fitted on training windows only.
+
+    ``fit(train)`` computes the training windows' spectrograms straight from each subject's
+    stored signal and fits the normalisation and PCA on them, and on nothing else;
+    ``transform(data)`` gives (n, C, grid, grid) float32 scores in the subset's row order.
+    ``intensity``: the normalisation and PCA see the spectrogram's power spectral density
+    (``"power"``) or its decibels, ``10 log10`` of it (``"db"``).
+    Transformed windows are cached per subject window (the same window in another subset,
+    or in a blind copy of the table, is computed once); a new ``fit`` empties the cache.
+    """
+
+    def __init__(
+        self,
+        fs: float,
+        length: int,
+        nfft: int = NFFT,
+        noverlap: int = NOVERLAP,
+        n_freq: int = N_FREQ,
+        n_components: int = 25,
+        percentiles: tuple[float, float] = (1.0, 99.0),
+        intensity: str = "power",
+        chunk: int = 2048,
+    ) -> None:
+        if intensity not in INTENSITIES:
+            raise ConfigError(f"intensity is one of {INTENSITIES}, not {intensity!r}")
+        self.intensity = intensity
+        grid = int(round(np.sqrt(n_components)))
+        if grid * grid != n_components:
+            raise ConfigError(f"n_components must be a square (9, 25, ...), not {n_components}")
+        n_time_bins(length, nfft, noverlap)  # checks the segment holds a frame
+        self.fs, self.length = float(fs), int(length)
+        self.nfft, self.noverlap, self.n_freq = int(nfft), int(noverlap), int(n_freq)
+        self.pca = SpectrogramPCA(n_components, grid, tuple(percentiles))
+        self.chunk = int(chunk)
+        self._cache: dict[int, tuple[Any, np.ndarray, np.ndarray]] = {}
+
+    @property
+    def grid(self) -> int:
+        return self.pca.grid
+
+    def spectrograms(self, data) -> np.ndarray:
+        """(n, C, n_freq, T) spectrograms of a subset's windows, in its row order."""
+        table = data.table
+        subj = table.meta["subject"].to_numpy()[data.rows]
+        local = table.meta["local"].to_numpy()[data.rows]
+        n_t = n_time_bins(self.length, self.nfft, self.noverlap)
+        out = np.empty((len(data), table.n_chans, self.n_freq, n_t), dtype=np.float32)
+        for s in np.unique(subj):
+            pos = np.flatnonzero(subj == s)
+            sw = table.subjects[int(s)]
+            out[pos] = self._segments(sw, local[pos])
+        return out
+
+    def _segments(self, sw, local: np.ndarray) -> np.ndarray:
+        spec = segment_spectrograms(
+            sw.signal,
+            sw.starts[local],
+            length=self.length,
+            nfft=self.nfft,
+            noverlap=self.noverlap,
+            n_freq=self.n_freq,
+            fs=self.fs,
+        )
+        if self.intensity == "db":
+            np.maximum(spec, DB_FLOOR, out=spec)
+            np.log10(spec, out=spec)
+            spec *= 10.0
+        return spec
+
+    def fit(self, train) -> SpectrogramInputs:
+        """Fit the normalisation and PCA on the training windows' spectrograms only."""
+        self.pca.fit(self.spectrograms(train))
+        self._cache = {}
+        return self
+
+    def transform(self, data) -> np.ndarray:
+        """(n, C, grid, grid) PCA scores of a subset's windows, in its row order."""
+        table = data.table
+        subj = table.meta["subject"].to_numpy()[data.rows]
+        local = table.meta["local"].to_numpy()[data.rows]
+        g = self.grid
+        out = np.empty((len(data), table.n_chans, g, g), dtype=np.float32)
+        for s in np.unique(subj):
+            sw = table.subjects[int(s)]
+            if id(sw) not in self._cache:
+                feats = np.empty((sw.n_windows, sw.n_chans, g, g), dtype=np.float32)
+                self._cache[id(sw)] = (sw, feats, np.zeros(sw.n_windows, dtype=bool))
+            _, feats, done = self._cache[id(sw)]
+            pos = np.flatnonzero(subj == s)
+            todo = np.unique(local[pos][~done[local[pos]]])
+            for a in range(0, todo.size, self.chunk):
+                part = todo[a : a + self.chunk]
+                feats[part] = self.pca.transform(self._segments(sw, part))
+                done[part] = True
+            out[pos] = feats[local[pos]]
+        return out
+
+    def state_dict(self) -> dict:
+        return {
+            "pca": self.pca.state_dict(),
+            "fs": self.fs,
+            "length": self.length,
+            "nfft": self.nfft,
+            "noverlap": self.noverlap,
+            "n_freq": self.n_freq,
+            "intensity": self.intensity,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.pca = SpectrogramPCA.from_state(state["pca"])
+        self.fs, self.length = float(state["fs"]), int(state["length"])
+        self.nfft, self.noverlap = int(state["nfft"]), int(state["noverlap"])
+        self.n_freq = int(state["n_freq"])
+        self.intensity = str(state.get("intensity", "power"))
+        self._cache = {}

@@ -11,7 +11,11 @@ require (``Protocol.requires``) and the job runner asks, never probes:
 * ``fine_tune``: adapt chosen layers on a little data (few-shot transfer);
 * ``extend``: add output classes without retraining (incremental learning);
 * ``evaluate``: the model scores itself (it does not classify, e.g. feature imitation);
-* ``initialise``: load pre-trained parts of other jobs (``init_from``).
+* ``initialise``: load pre-trained parts of other jobs (``init_from``);
+* ``recalibrate``: give per-class scores of windows (``class_scores(data)``, (n, n_outputs),
+  argmax = prediction) and update itself on labelled windows
+  (``recalibrate(data, epochs=..., lr=...)``; the labels are ``data.y``), e.g. on its own
+  corrected predictions of a testing session.
 """
 
 from emgrepro.params import signature_params
@@ -24,7 +28,8 @@ FINE_TUNE = "fine_tune"
 EXTEND = "extend"
 EVALUATE = "evaluate"
 INITIALISE = "initialise"
-CAPABILITIES = frozenset({FINE_TUNE, EXTEND, EVALUATE, INITIALISE})
+RECALIBRATE = "recalibrate"
+CAPABILITIES = frozenset({FINE_TUNE, EXTEND, EVALUATE, INITIALISE, RECALIBRATE})
 
 # Passed by the job runner to every model; not hyper-parameters of the config.
 COMMON_ARGS = frozenset({"n_chans", "n_outputs", "n_times", "fs", "training", "device", "seed"})
@@ -53,6 +58,7 @@ __all__ = [
     "FINE_TUNE",
     "INITIALISE",
     "MODELS",
+    "RECALIBRATE",
     "build_model",
     "capabilities",
     "model_parameters",

@@ -10,7 +10,7 @@ import numpy as np
 from emgrepro.datasets.registry import get_dataset, reader_module
 from emgrepro.io import atomic_path
 from emgrepro.preprocess.filtering import filter_recording
-from emgrepro.preprocess.windows import write_windows
+from emgrepro.preprocess.windows import rest_repetitions, write_windows
 from emgrepro.recording import Recording
 
 
@@ -29,8 +29,9 @@ def preprocess_subject(
     """
     out_dir = Path(out_dir)
     rec = read_subject(dataset, subject, raw_dir, prep.get("exercises"))
-    if prep.get("rest_repetition", "none") == "previous":
-        rec.repetition = rest_follows_repetition(rec)
+    rec.repetition = rest_repetitions(
+        rec.labels, rec.repetition, rec.segment_bounds(), prep.get("rest_repetition", "none")
+    )
     signal_path = out_dir / "signal.npy"
     filter_recording(rec, prep.get("filter"), rec.signal)
     with atomic_path(signal_path) as tmp:
@@ -38,18 +39,3 @@ def preprocess_subject(
             np.save(fh, rec.signal)
     return write_windows(rec, signal_path, out_dir / "windows.npz", prep["window"])
 
-
-def rest_follows_repetition(rec: Recording) -> np.ndarray:
-    """Repetitions where every rest sample (label 0) belongs to the repetition of the
-    movement it follows in the same file: the rest after repetition r of a movement is
-    split (train or test) with that repetition. Rest before a file's first movement
-    follows nothing and keeps repetition 0."""
-    out = rec.repetition.copy()
-    for a, b in rec.segment_bounds():
-        labels, reps = rec.labels[a:b], rec.repetition[a:b]
-        moving = labels != 0
-        last = np.where(moving, np.arange(b - a), -1)  # index of the latest movement sample
-        np.maximum.accumulate(last, out=last)
-        rest = ~moving
-        out[a:b][rest] = np.where(last[rest] >= 0, reps[np.maximum(last[rest], 0)], 0)
-    return out

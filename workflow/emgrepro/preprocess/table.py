@@ -92,6 +92,15 @@ class WindowTable:
     def subset(self, rows: np.ndarray) -> Subset:
         return Subset(self, np.asarray(rows, dtype=np.int64))
 
+    def blind(self) -> WindowTable:
+        """The same windows without their labels: ``y`` is -1 everywhere and ``meta`` has no
+        label columns. What a model sees of windows whose labels it must not know (a testing
+        session it predicts, then adapts to from its own corrected predictions)."""
+        out = copy.copy(self)
+        out.meta = self.meta.drop(columns=["label", "label_index"])
+        out.y = np.full(len(self.meta), -1, dtype=np.int64)
+        return out
+
 
 @dataclass
 class Subset:
@@ -126,6 +135,11 @@ class Subset:
             rows = order[i : i + batch_size]
             yield self.table.batch(rows), self.table.y[rows]
 
+    def with_labels(self, labels: np.ndarray) -> Subset:
+        """These windows with the given labels (one per window, in row order) in place of
+        the table's: e.g. pseudo-labels of a blind table's windows."""
+        return LabelledSubset(self.table, self.rows, np.asarray(labels, dtype=np.int64))
+
     def channel_stats(self) -> tuple[np.ndarray, np.ndarray]:
         """Per-channel mean and sd over the samples these windows cover (each sample once).
 
@@ -155,3 +169,26 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """(start, stop) of each run of True in a boolean mask."""
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
+
+
+@dataclass
+class LabelledSubset(Subset):
+    """Windows of a table with labels of their own (``Subset.with_labels``)."""
+
+    labels: np.ndarray = None
+
+    def __post_init__(self) -> None:
+        if self.labels is None or self.labels.shape != self.rows.shape:
+            raise ValueError("a labelled subset needs one label per window")
+
+    @property
+    def y(self) -> np.ndarray:
+        return self.labels
+
+    def batches(
+        self, batch_size: int, rng: np.random.Generator | None = None
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        pos = np.arange(self.rows.size) if rng is None else rng.permutation(self.rows.size)
+        for i in range(0, pos.size, batch_size):
+            p = pos[i : i + batch_size]
+            yield self.table.batch(self.rows[p]), self.labels[p]

@@ -19,6 +19,7 @@ from emgrepro.io import atomic_path
 from emgrepro.recording import Recording
 
 LABEL_RULES = ("constant", "endpoints")
+REST_RULES = ("none", "preceding")
 
 
 def ms_to_samples(ms: float, fs: float) -> int:
@@ -26,6 +27,37 @@ def ms_to_samples(ms: float, fs: float) -> int:
     if n < 1:
         raise ConfigError(f"{ms} ms at {fs} Hz is less than one sample")
     return n
+
+
+def rest_repetitions(
+    labels: np.ndarray,
+    repetition: np.ndarray,
+    segments: list[tuple[int, int]],
+    rule: str = "none",
+) -> np.ndarray:
+    """The repetition of every sample, rest included (a copy).
+
+    Ninapro marks rest samples (label 0) with repetition 0, so a split by repetition never
+    sees rest. ``none`` leaves them so (rest windows belong to no repetition).
+    ``preceding``: a rest sample belongs to the repetition it follows: the repetition of the
+    movement before it in its segment (file); rest before a segment's first movement follows
+    nothing and stays 0. Only samples with label 0 and repetition 0 change.
+    """
+    if rule not in REST_RULES:
+        raise ConfigError(f"unknown rest_repetition rule '{rule}'; choose one of {REST_RULES}")
+    out = np.array(repetition, copy=True)
+    if rule == "none":
+        return out
+    for a, b in segments:
+        rep = out[a:b]
+        known = rep != 0
+        if not known.any():
+            continue
+        pos = np.where(known, np.arange(b - a), -1)
+        np.maximum.accumulate(pos, out=pos)  # the last movement sample at or before each
+        fill = (labels[a:b] == 0) & ~known & (pos >= 0)  # leading rest follows nothing
+        rep[fill] = rep[pos[fill]]
+    return out
 
 
 def window_starts(
