@@ -38,4 +38,3 @@ def preprocess_subject(
         with open(tmp, "wb") as fh:
             np.save(fh, rec.signal)
     return write_windows(rec, signal_path, out_dir / "windows.npz", prep["window"])
-
