@@ -34,6 +34,20 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
+def _zip_of(payload: bytes) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("data.bin", payload)
+    return buf.getvalue()
+
+
+BODY = _zip_of(BODY)  # a real archive of 1 MiB: more than one read chunk
+BODY_SHA = hashlib.sha256(BODY).hexdigest()
+
+
 def test_download_ok_with_published_sha(server: TestServer, tmp_path: Path) -> None:
     url = server.add("/data/file.bin", BODY)
     dest = tmp_path / "out" / "file.bin"
@@ -126,47 +140,57 @@ def test_html_page_for_zip_url(server: TestServer, tmp_path: Path) -> None:
     assert _leftovers(tmp_path) == []
 
 
-def test_html_for_non_archive_url_is_fine(server: TestServer, tmp_path: Path) -> None:
-    url = server.add("/index.html", b"<html></html>", content_type="text/html")
-    assert download(url, tmp_path / "index.html", **FAST).read_bytes() == b"<html></html>"
+def test_what_is_not_an_archive_is_refused(server: TestServer, tmp_path: Path) -> None:
+    """Login pages (by their first bytes or Content-Type), empty bodies and anything else
+    that is not an archive or a MATLAB file never reach their destination."""
+    cases = {
+        "/login": (b"<!-- portal -->\n<html><body>Sign in</body></html>", "text/html"),
+        "/index.html": (b"<html></html>", "text/html"),
+        "/empty.zip": (b"", "application/zip"),
+        "/junk.zip": (b"just some bytes, not a zip at all", "application/octet-stream"),
+        "/broken.zip": (b"PK\x03\x04" + b"\x00" * 40, "application/zip"),
+    }
+    for path, (body, ctype) in cases.items():
+        url = server.add(path, body, content_type=ctype)
+        with pytest.raises(DownloadError) as info:
+            download(url, tmp_path / path.strip("/"), **FAST)
+        assert url in str(info.value)
+        assert "\n" not in str(info.value).strip(), "one line: what was wrong and what to do"
+    assert _leftovers(tmp_path) == []
+
+
+def test_an_archive_behind_a_url_without_suffix_is_recognised(server: TestServer, tmp_path: Path):
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("s1/S1_A1_E1.mat", b"MATLAB 5.0 MAT-file")
+    url = server.add("/download/17", buf.getvalue(), content_type="application/octet-stream")
+    dest = download(url, tmp_path / "s1.zip", **FAST)
+    assert zipfile.is_zipfile(dest)
 
 
 def test_local_path_and_file_url(tmp_path: Path) -> None:
     src = tmp_path / "src" / "S1_A1_E1.mat"
     src.parent.mkdir()
-    src.write_bytes(BODY)
-    a = download(src, tmp_path / "a" / "S1_A1_E1.mat", sha256=BODY_SHA)
-    b = download(src.as_uri(), tmp_path / "b" / "S1_A1_E1.mat", sha256=BODY_SHA)
-    assert a.read_bytes() == b.read_bytes() == BODY
+    body = b"MATLAB 5.0 MAT-file, made by hand" + bytes(200)
+    sha = hashlib.sha256(body).hexdigest()
+    src.write_bytes(body)
+    a = download(src, tmp_path / "a" / "S1_A1_E1.mat", sha256=sha)
+    b = download(src.as_uri(), tmp_path / "b" / "S1_A1_E1.mat", sha256=sha)
+    assert a.read_bytes() == b.read_bytes() == body
     with pytest.raises(DownloadError, match="no such file"):
         download(tmp_path / "nope.mat", tmp_path / "c" / "nope.mat")
     assert _leftovers(tmp_path / "c") == []
 
 
-def test_tofu_record_lock_and_mismatch(server: TestServer, tmp_path: Path) -> None:
-    lock = ChecksumLock(tmp_path / "checksums.sha256")
-    key = "ninapro_db1/S1_A1_E1.mat"
-    url = server.add("/S1_A1_E1.mat", BODY)
-    dest = tmp_path / "data" / "S1_A1_E1.mat"
-
-    download(url, dest, lock=lock, lock_key=key, **FAST)
-    assert lock.get(key) == BODY_SHA
-    recorded = lock.path.read_bytes()
-    assert recorded == f"{BODY_SHA}  {key}\n".encode()
-
-    download(url, dest, lock=lock, lock_key=key, **FAST)  # identical: passes against the lock
-    assert lock.verify(key, BODY_SHA) == "locked"
-    assert lock.path.read_bytes() == recorded
-
-    server.add("/S1_A1_E1.mat", BODY[:-1] + b"\x00")
-    with pytest.raises(ChecksumMismatch) as info:
-        download(url, dest, lock=lock, lock_key=key, **FAST)
-    message = str(info.value)
-    assert url in message and BODY_SHA in message and str(lock.path) in message
-    assert "delete the line" in message
-    assert lock.path.read_bytes() == recorded
-    assert dest.read_bytes() == BODY  # the earlier good file was not replaced
-    assert _leftovers(dest.parent) == ["S1_A1_E1.mat"]
+def test_a_killed_download_leaves_nothing_for_the_next(server: TestServer, tmp_path: Path):
+    stale = tmp_path / "file.bin.part-abc123"
+    stale.write_bytes(b"half")
+    url = server.add("/file.bin", BODY)
+    download(url, tmp_path / "file.bin", sha256=BODY_SHA, **FAST)
+    assert _leftovers(tmp_path) == ["file.bin"]
 
 
 def test_lock_rules(tmp_path: Path) -> None:

@@ -3,24 +3,29 @@ baselines, through Snakemake, with the test-sized settings stated in the config 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import KHUSHABA_DEV_ZIP, need_shared, run_snakemake, write_yaml
+from conftest import KHUSHABA_DEV_ZIP, REPO, need_shared, run_snakemake, write_yaml
+from emgrepro.config import load
+from emgrepro.preprocess.table import WindowTable
+from emgrepro.preprocess.windows import SubjectWindows
+from emgrepro.protocols import PROTOCOLS
 
-# Test-sized run (the full config trains longer and windows every 50 ms): windows every
-# 100 ms, at most 15 epochs, and neither the few-shot curve nor the leaky window split (the
-# demo runs both), so the four protocols and the baselines train within 15 minutes on 2
-# CPU cores.
+# Test-sized run (the full config trains longer, windows every 50 ms and runs three seeds):
+# windows every 100 ms, at most 15 epochs, one seed, no few-shot curve (the demo runs it);
+# the four protocols, their leaky twins and the baselines.
 TEST_SETTINGS = {
     "papers": ["hristov2026"],
     "preprocessing": {"khushaba_250ms": {"window": {"step_ms": 100}}},
     "experiments": {
         "hristov2026_6class": {
+            "seeds": [0],
             "training": {"max_epochs": 15, "patience": 4},
-            "protocols": {"few_shot_curve": None, "multi_subject_window_split": None},
+            "protocols": {"few_shot_curve": None},
         },
-        "hristov2026_10class": {"training": {"max_epochs": 15, "patience": 4}},
+        "hristov2026_10class": {"seeds": [0], "training": {"max_epochs": 15, "patience": 4}},
     },
 }
 
@@ -69,10 +74,55 @@ def test_csae_protocols_on_real_data(real_run):
         for protocol in ("within_subject", "multi_subject", "loso", "few_shot"):
             assert 0 <= _f1(scores, protocol, model) <= 1
     assert set(scores.protocol) == {
-        "within_subject", "multi_subject", "loso", "few_shot", "incremental"
+        "within_subject", "multi_subject", "loso", "few_shot", "incremental",
+        "multi_subject_window_split", "few_shot_window_split", "incremental_window_split",
     }  # fmt: skip
     few_shot = scores[(scores.protocol == "few_shot") & (scores.metric == "f1_macro")]
     assert set(few_shot["condition"]) == {"k=2"}
+    leaky = scores[scores.protocol.str.endswith("window_split") & (scores.metric == "f1_macro")]
+    assert leaky["condition"].str.endswith("(leaky)").all(), "leaky scores say so"
+
+
+def _shared_samples(table, split) -> tuple[int, int]:
+    """Samples that a training (or calibration) window and a test window both cover."""
+    shared = 0
+    for s, sw in table.subjects.items():
+        mine = table.meta["subject"].to_numpy() == s
+        local = table.meta["local"].to_numpy()
+        train = sw.sample_mask(local[np.intersect1d(split.train, np.flatnonzero(mine))])
+        test = sw.sample_mask(local[np.intersect1d(split.test, np.flatnonzero(mine))])
+        shared += int((train & test).sum())
+    return shared, int(split.test.size)
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    ("experiment", "protocol", "leaky"),
+    [
+        ("hristov2026_6class", "few_shot", False),
+        ("hristov2026_6class", "few_shot_window_split", True),
+        ("hristov2026_10class", "incremental", False),
+        ("hristov2026_10class", "incremental_window_split", True),
+    ],
+)
+def test_leaky_twins_share_samples_and_trial_splits_do_not(real_run, experiment, protocol, leaky):
+    """The splits the jobs made, remade on the run's real windows: the leaky twins' test
+    windows overlap their calibration (or training) windows; the trial splits' never do."""
+    config = load([REPO / "config" / "config.yaml", real_run / "real.yaml"])
+    exp = config["experiments"][experiment]
+    proto = PROTOCOLS.get(protocol)
+    for subject in (1, 2, 4, 5):
+        sw = SubjectWindows.load(
+            real_run / "results" / "windows" / exp["preprocessing"] / f"sub-{subject}"
+        )
+        table = WindowTable([sw], exp["classes"])
+        n_base = 6 if experiment.endswith("10class") else None
+        fold = str(subject)
+        split = proto.split(table, fold, [1, 2, 4, 5], exp["protocols"][protocol], 0, n_base)
+        shared, n_test = _shared_samples(table, split)
+        assert n_test > 0
+        assert (shared > 0) == leaky, (protocol, subject, shared)
 
 
 @pytest.mark.slow
@@ -80,12 +130,21 @@ def test_csae_protocols_on_real_data(real_run):
 def test_real_audit_and_report(real_run):
     audit = pd.read_csv(real_run / "results" / "audit.csv")
     rows = audit[audit.paper == "hristov2026"]
-    assert len(rows) == 4
+    assert len(rows) == 5
     assert set(rows["data"]) == {"real"}
-    assert set(rows["verdict"]) <= {"reproduced", "not-reproduced"}
-    assert rows["reproduced_mean"].notna().all() and (rows["n"] == 4).all()
+    # test-sized settings: never called reproduced; the tuning subjects 1 and 2 are left out
+    assert set(rows["verdict"]) == {"reduced-settings"}
+    assert rows["reproduced_mean"].notna().all() and (rows["n"] == 2).all()
+    assert rows["note"].str.contains("chose the hyper-parameters").all()
+    assert set(audit.columns) >= {"sd_over", "consistent_with", "leaky_mean"}
+    head = rows[
+        rows.versus.isna() & rows.protocol.isin(["multi_subject", "few_shot", "incremental"])
+    ]
+    assert head["leaky_mean"].notna().all() and (head["consistent_with"] != "").all()
+    assert (rows["sd_over"] == "unknown").all() and rows["note"].str.contains("unknown").any()
     html = (real_run / "results" / "reports" / "hristov2026.html").read_text()
     assert "Few-shot curve" in html and "Our choices" in html
+    assert "consistent with" in html and "leaky split" in html
     figures = {p.name for p in (real_run / "results" / "figures" / "hristov2026").glob("*.png")}
     assert {"few_shot_curve.png", "confusion_matrices.png", "reconstructions.png"} <= figures
 

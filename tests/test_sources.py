@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, run_snakemake, write_yaml
+from conftest import KHUSHABA_DEV_ZIP, REPO, need_shared, run_snakemake, write_yaml
 from emgrepro import config as cfg
 from emgrepro.datasets.synthetic import write_twin
 from emgrepro.errors import ChecksumMismatch, EmgreproError, ManualDownloadRequired
@@ -111,7 +111,8 @@ def _serve_db1_twin(tmp_path: Path, srv, seed: int) -> None:
 @pytest.mark.slow
 def test_download_rule_against_local_http_server(tmp_path):
     """Snakemake's download and fetch rules against a real HTTP server on 127.0.0.1:
-    first use records the hashes in the lock file; changed content later fails cleanly."""
+    first use records the raw files' hashes in the lock file (no archive hash: archives may
+    be repacked); changed content later fails cleanly and never updates the lock."""
     lock = tmp_path / "checksums.lock"
     with serve() as srv:
         _serve_db1_twin(tmp_path, srv, seed=3)
@@ -129,7 +130,9 @@ def test_download_rule_against_local_http_server(tmp_path):
         assert (first / targets[0] / "S1_A1_E3.mat").exists()
         locked = lock.read_text()
         assert "ninapro_db1/S1_A1_E1.mat" in locked and "ninapro_db1/S2_A1_E3.mat" in locked
-        assert "ninapro_db1/archive/s1.zip" in locked
+        assert "archive" not in locked
+        download_log = (first / "logs" / "download" / "ninapro_db1" / "s1.zip.log").read_text()
+        assert "MiB in" in download_log, "the download reports its progress"
 
         _serve_db1_twin(tmp_path, srv, seed=4)  # the mirror now serves different bytes
         second = tmp_path / "run2"
@@ -139,11 +142,78 @@ def test_download_rule_against_local_http_server(tmp_path):
             second, targets[0], "--cores", "1", "--configfile", "mirror.yaml", check=False
         )
         assert proc.returncode != 0
-        log = (second / "logs" / "download" / "ninapro_db1" / "s1.zip.log").read_text()
-        assert "sha256" in log and srv.url("/db1/s1.zip") in log
+        log = (second / "logs" / "fetch" / "ninapro_db1" / "sub-1.log").read_text()
+        assert "sha256" in log and str(lock) in log
         assert lock.read_text() == locked, "a mismatch never updates the lock file"
         assert not (second / "resources" / "downloads" / "ninapro_db1" / "s1.zip").exists()
         assert not (second / targets[0]).exists()
+
+
+@pytest.mark.slow
+def test_bad_content_is_never_locked_and_the_genuine_file_passes_after(tmp_path):
+    """A mirror first serves a zip whose .mat is junk: the fetch fails naming the file, the
+    lock records nothing and the bad download is removed; once the genuine archive is
+    served, the same command succeeds and the lock learns the genuine hashes."""
+    lock = tmp_path / "checksums.lock"
+    with serve() as srv:
+        junk = tmp_path / "junk.zip"
+        with zipfile.ZipFile(junk, "w") as zf:
+            for e in (1, 2, 3):
+                zf.writestr(f"s1/S1_A1_E{e}.mat", b"MATLAB 5.0 MAT-file" + b"\x00" * 100)
+        srv.add("/db1/s1.zip", junk.read_bytes())
+        conf = {
+            "sources": {"ninapro_db1": srv.url("/db1/s{subject}.zip")},
+            "subjects": {"ninapro_db1": [1]},
+            "checksum_lock": str(lock),
+        }
+        write_yaml(tmp_path / "mirror.yaml", conf)
+        target = "resources/raw/ninapro_db1/sub-1"
+        args = (target, "--cores", "1", "--configfile", "mirror.yaml",
+                "--config", "papers=[atzori2016]")  # fmt: skip
+        proc = run_snakemake(tmp_path, *args, check=False)
+        assert proc.returncode != 0
+        log = (tmp_path / "logs" / "fetch" / "ninapro_db1" / "sub-1.log").read_text()
+        assert "S1_A1_E1.mat" in log and "removed" in log
+        assert not lock.exists() or "S1_A1_E1" not in lock.read_text()
+        assert not (tmp_path / "resources" / "downloads" / "ninapro_db1" / "s1.zip").exists()
+
+        good = tmp_path / "good" / "s1.zip"
+        good.parent.mkdir()
+        write_twin("ninapro_db1", good, subjects=[1], seed=3, scale={"exercises": [1, 2, 3]})
+        srv.add("/db1/s1.zip", good.read_bytes())
+        run_snakemake(tmp_path, *args)
+        assert "ninapro_db1/S1_A1_E1.mat" in lock.read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_a_repacked_khushaba_archive_with_the_same_files_is_accepted(tmp_path):
+    """Archives may be repacked, file contents may not change: a mirror that re-serves the
+    CSV files in another zip passes the published per-file hashes."""
+    original = need_shared(KHUSHABA_DEV_ZIP)
+    repacked = tmp_path / "mirror.zip"
+    with (
+        zipfile.ZipFile(original) as src,
+        zipfile.ZipFile(repacked, "w", zipfile.ZIP_STORED) as dst,
+    ):
+        for name in src.namelist():
+            if name.startswith("EMG-S1/"):
+                dst.writestr("khushaba/" + name, src.read(name))
+    with serve() as srv:
+        srv.add("/mirror.zip", repacked.read_bytes())
+        write_yaml(
+            tmp_path / "mirror.yaml",
+            {
+                "sources": {"khushaba_2ch": srv.url("/mirror.zip")},
+                "subjects": {"khushaba_2ch": [1]},
+                "papers": ["atzori2016"],  # no Khushaba experiment needs more subjects
+                "checksum_lock": str(tmp_path / "lock"),
+            },
+        )
+        run_snakemake(tmp_path, "resources/raw/khushaba_2ch/sub-1", "--cores", "1",
+                      "--configfile", "mirror.yaml")  # fmt: skip
+    assert len(list((tmp_path / "resources/raw/khushaba_2ch/sub-1").rglob("*.csv"))) == 60
+    assert not (tmp_path / "lock").exists(), "published hashes need no lock entry"
 
 
 @pytest.mark.slow

@@ -35,14 +35,12 @@ def cmd_synthesize(a: argparse.Namespace) -> None:
 
 
 def cmd_download(a: argparse.Namespace) -> None:
-    from emgrepro.fetch.checksums import ChecksumLock
     from emgrepro.fetch.download import download
     from emgrepro.fetch.sources import MANUAL, manual_download_error
 
     if a.url.startswith(MANUAL):
         raise manual_download_error(a.dataset)
-    lock = ChecksumLock(a.lock)
-    download(a.url, Path(a.out), lock=lock, lock_key=f"{a.dataset}/archive/{Path(a.out).name}")
+    download(a.url, Path(a.out))
 
 
 def cmd_fetch(a: argparse.Namespace) -> None:
@@ -173,10 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_synthesize)
 
-    s = sub.add_parser("download", help="download one archive with checksum verification")
+    s = sub.add_parser("download", help="download one archive and check what arrived")
     s.add_argument("--dataset", required=True)
     s.add_argument("--url", required=True)
-    s.add_argument("--lock", required=True, help="checksum lock file")
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_download)
 

@@ -93,7 +93,7 @@ def problems(root: Path = ROOT) -> list[str]:
             out.append(f"protocol '{name}' is registered but no experiment uses it")
         else:
             out += _says_user("protocol", name, papers_of, doc)
-    reader_api = ("read_subject", "required_files", "archive_urls")
+    reader_api = ("read_subject", "required_files", "archive_urls", "validate_file")
     for ds, info in all_datasets().items():
         for module, needs in (
             (f"emgrepro.datasets.{info.reader}", reader_api),

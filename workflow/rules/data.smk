@@ -24,7 +24,8 @@ rule synthesize:
         " --seed {params.seed} --scale {params.scale} --out {output.archive} > {log} 2>&1"
 
 
-# Download one archive from its official URL or a mirror URL, verifying its sha256.
+# Download one archive from its official URL or a mirror URL (retries inside: a failed
+# download is not retried blindly); its files are verified when the subject is fetched.
 rule download:
     output:
         layout.DOWNLOAD,
@@ -34,14 +35,13 @@ rule download:
         "../../envs/data.yaml"
     params:
         url=lambda wc: shlex.quote(download_url(config, wc.dataset, wc.archive)),
-        lock=config["checksum_lock"],
-    retries: 1
     shell:
         "python -m emgrepro download --dataset {wildcards.dataset} --url {params.url}"
-        " --lock {params.lock} --out {output} > {log} 2>&1"
+        " --out {output} > {log} 2>&1"
 
 
-# Take only the subject's raw files out of its source and check every file's sha256.
+# Take only the subject's raw files out of its source (copied, never linked), check every
+# file's sha256 and that its reader accepts it; only then may the lock learn a hash.
 rule fetch_subject:
     input:
         get_subject_archives,

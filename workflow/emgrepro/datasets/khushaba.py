@@ -132,6 +132,11 @@ def read_csv_file(path: Path) -> np.ndarray:
     return data
 
 
+def validate_file(info: DatasetInfo, root: Path, subject: int, relpath: str) -> None:
+    """Raise DataFormatError unless the reader accepts this raw file."""
+    read_csv_file(Path(root) / relpath)
+
+
 def read_subject(
     info: DatasetInfo, root: Path, subject: int, exercises: list[int] | None = None
 ) -> Recording:

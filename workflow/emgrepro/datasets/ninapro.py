@@ -267,6 +267,16 @@ def read_exercise(
     )
 
 
+def validate_file(info: DatasetInfo, root: Path, subject: int, relpath: str) -> None:
+    """Raise DataFormatError unless the reader accepts this raw file (before any hash of
+    it is trusted)."""
+    for exercise in info.exercises:
+        if required_files(info, subject, [exercise])[0] == relpath:
+            read_exercise(info, Path(root) / relpath, exercise)
+            return
+    raise DataFormatError(f"{relpath}: not a file of subject {subject} of {info.id}")
+
+
 def _locate(root: Path, relpath: str) -> Path | None:
     for name in [relpath, *aliases(relpath)]:
         if (root / name).is_file():

@@ -1,27 +1,40 @@
-"""Download one file safely: retries, truncation checks, sha256, atomic placement.
+"""Download one file safely: retries, truncation checks, content checks, sha256, atomic
+placement, progress in the log.
 
-A dataset file only ever appears at its destination complete and verified, so a
-crashed or interrupted run never leaves a half-written file that a later run
-would take for good data.
+A dataset file only ever appears at its destination complete and checked, so a crashed or
+interrupted run never leaves a half-written file that a later run would take for good
+data. What arrives must be an archive (zip, tar, tar.gz) or a MATLAB file: an empty body, a
+web page (by its Content-Type or its first bytes) or anything else is refused before it is
+placed. Nothing is recorded as trusted here: the checksum lock learns a raw file's hash
+only once the fetch step has extracted it and its reader has accepted it.
+
+Written here rather than with pooch (installed through MNE): pooch checks a known hash or
+none, while this pipeline needs file:// and local sources, login-page and truncation
+detection with errors that say what to do, and the trust-on-first-use lock after the
+reader's checks.
 """
 
 from __future__ import annotations
 
 import hashlib
 import http.client
+import logging
 import os
 import re
+import tarfile
 import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from email.message import Message
 from pathlib import Path
 from typing import BinaryIO
 
 from emgrepro.errors import ChecksumMismatch, ConfigError, DownloadError
-from emgrepro.fetch.checksums import ChecksumLock
+
+log = logging.getLogger(__name__)
 
 CHUNK_SIZE = 1 << 20
 USER_AGENT = "emgrepro/0.1 (reproduction pipeline; Python urllib)"
@@ -29,7 +42,8 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504}) | frozenset(range(505
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".mat")
 MAX_RETRY_AFTER_S = 60.0
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body")
+_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<!--", b"<?xml")
+PART = ".part-"  # prefix of a download in progress: ``<name>.part-<random>``
 _MANUAL_HINT = "download the file by hand and point the dataset's `sources` entry at it"
 
 
@@ -46,18 +60,15 @@ def download(
     dest: str | os.PathLike[str],
     *,
     sha256: str | None = None,
-    lock: ChecksumLock | None = None,
-    lock_key: str | None = None,
     retries: int = 3,
     timeout: float = 30.0,
     backoff: float = 0.5,
 ) -> Path:
-    """Fetch ``url`` (http(s)://, file:// or a local path) to ``dest`` and verify it.
+    """Fetch ``url`` (http(s)://, file:// or a local path) to ``dest`` and check it.
 
-    ``sha256`` is the published checksum; without it, ``lock`` checks the file
-    against (or records it in) the trust-on-first-use lock under ``lock_key``
-    (default: ``dest``'s file name). ``retries`` is the number of extra attempts
-    after the first, with ``backoff * 2**n`` seconds between them. Returns ``dest``.
+    The body must be an archive or a MATLAB file (``check_content``); ``sha256`` is its
+    published checksum, if there is one. ``retries`` is the number of extra attempts after
+    the first, with ``backoff * 2**n`` seconds between them. Returns ``dest``.
     """
     url = os.fspath(url)
     dest = Path(dest)
@@ -71,14 +82,17 @@ def download(
     if retries < 0:
         raise ValueError(f"retries must be >= 0, got {retries}")
     dest.parent.mkdir(parents=True, exist_ok=True)
+    for stale in dest.parent.glob(f"{dest.name}{PART}*"):  # left by a killed download
+        stale.unlink(missing_ok=True)
 
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".part-")
+    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + PART)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "w+b") as out:
             scheme = urllib.parse.urlsplit(url).scheme.lower()
+            content_type = ""
             if scheme in ("http", "https"):
-                actual = _fetch_http(url, dest, out, retries, timeout, backoff)
+                actual, content_type = _fetch_http(url, dest, out, retries, timeout, backoff)
             elif scheme == "file" or scheme == "" or (len(scheme) == 1 and os.name == "nt"):
                 actual = _copy_local(url, dest, out)
             else:
@@ -88,8 +102,9 @@ def download(
                 )
             out.flush()
             os.fsync(out.fileno())
-        _verify(url, dest, actual, expected, lock, lock_key)
-        os.chmod(tmp, 0o644)
+        check_content(tmp, url, content_type)
+        _verify(url, dest, actual, expected)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, dest)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -97,28 +112,76 @@ def download(
     return dest
 
 
-def _verify(
-    url: str,
-    dest: Path,
-    actual: str,
-    expected: str | None,
-    lock: ChecksumLock | None,
-    lock_key: str | None,
-) -> None:
-    if expected is not None:
-        if actual != expected:
-            raise ChecksumMismatch(
-                f"{url}: sha256 of the download is {actual} but the published sha256 is "
-                f"{expected}; the download is corrupt or the file is not the original, and "
-                f"nothing was written to {dest}. Rerun to fetch it again; if it still differs, "
-                "check the source and the published checksum in the config."
-            )
-        return
-    if lock is not None:
-        try:
-            lock.verify(lock_key or dest.name, actual)
-        except ChecksumMismatch as exc:
-            raise ChecksumMismatch(f"{url}: {exc} Nothing was written to {dest}.") from exc
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def identify(path: Path) -> str:
+    """What a downloaded file is, from its bytes: zip, tar, gzip, bzip2, xz, mat, html,
+    empty or unknown."""
+    with open(path, "rb") as fh:
+        head = fh.read(520)
+    if not head:
+        return "empty"
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "zip"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"BZh"):
+        return "bzip2"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if head[257:262] == b"ustar":
+        return "tar"
+    if head.startswith(b"MATLAB "):
+        return "mat"
+    if _looks_like_html(head):
+        return "html"
+    return "unknown"
+
+
+def check_content(path: Path, url: str, content_type: str = "") -> None:
+    """Refuse what cannot be the data: an empty body, a web page, an unreadable archive,
+    anything that is not an archive or a MATLAB file."""
+    kind = identify(path)
+    if kind == "empty":
+        raise DownloadError(
+            f"{url}: the server sent an empty body (0 bytes); nothing was kept. Rerun later, or "
+            f"{_MANUAL_HINT}"
+        )
+    if kind == "html" or (content_type.startswith("text/html") and kind == "unknown"):
+        raise _html_error(url)
+    if kind == "unknown":
+        with open(path, "rb") as fh:
+            first = fh.read(16)
+        raise DownloadError(
+            f"{url}: not an archive (.zip, .tar, .tar.gz) or a .mat file (it starts with "
+            f"{first!r}); point the dataset's `sources` entry at the archive itself"
+        )
+    try:
+        if kind == "zip":
+            with zipfile.ZipFile(path) as zf:
+                zf.namelist()
+        elif kind in ("tar", "gzip", "bzip2", "xz"):
+            with tarfile.open(path, "r:*") as tf:
+                tf.getmembers()
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as exc:
+        raise DownloadError(
+            f"{url}: the {kind} archive is truncated or corrupt ({type(exc).__name__}: {exc}); "
+            "nothing was kept. Rerun to fetch it again"
+        ) from None
+
+
+def _verify(url: str, dest: Path, actual: str, expected: str | None) -> None:
+    if expected is not None and actual != expected:
+        raise ChecksumMismatch(
+            f"{url}: sha256 of the download is {actual} but the published sha256 is "
+            f"{expected}; the download is corrupt or the file is not the original, and "
+            f"nothing was written to {dest}. Rerun to fetch it again; if it still differs, "
+            "check the source and the published checksum in the config."
+        )
 
 
 def _looks_like_html(first: bytes) -> bool:
@@ -172,8 +235,9 @@ def _copy_local(url: str, dest: Path, out: BinaryIO) -> str:
 
 def _fetch_http(
     url: str, dest: Path, out: BinaryIO, retries: int, timeout: float, backoff: float
-) -> str:
-    """Stream ``url`` into ``out`` with retries; return the sha256 of the complete body."""
+) -> tuple[str, str]:
+    """Stream ``url`` into ``out`` with retries; (sha256 of the complete body, its
+    Content-Type)."""
     attempts = retries + 1
     last: str = "no attempt made"
     for attempt in range(1, attempts + 1):
@@ -205,7 +269,7 @@ def _retry_after(headers: Message | None) -> float | None:
         return None
 
 
-def _attempt(url: str, dest: Path, out: BinaryIO, timeout: float) -> str:
+def _attempt(url: str, dest: Path, out: BinaryIO, timeout: float) -> tuple[str, str]:
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
         response = urllib.request.urlopen(request, timeout=timeout)
@@ -236,9 +300,11 @@ def _attempt(url: str, dest: Path, out: BinaryIO, timeout: float) -> str:
     with response:
         length_header = response.headers.get("Content-Length")
         length = int(length_header) if length_header and length_header.isdigit() else None
+        content_type = (response.headers.get("Content-Type") or "").lower()
         digest = hashlib.sha256()
         received = 0
         first = True
+        progress = _Progress(url, length)
         while True:
             try:
                 chunk = response.read(CHUNK_SIZE)
@@ -262,8 +328,43 @@ def _attempt(url: str, dest: Path, out: BinaryIO, timeout: float) -> str:
             digest.update(chunk)
             out.write(chunk)
             received += len(chunk)
+            progress.update(received)
     if length is not None and received != length:
         raise _Transient(
             f"truncated: received {received} of {length} bytes announced by Content-Length"
         )
-    return digest.hexdigest()
+    progress.done(received)
+    return digest.hexdigest(), content_type
+
+
+class _Progress:
+    """Download progress in the job's log: every 10 % (or 5 s without a length)."""
+
+    def __init__(self, url: str, length: int | None) -> None:
+        self.url, self.length = url, length
+        self.start = self.last = time.monotonic()
+        self.step = 0
+
+    def update(self, received: int) -> None:
+        now = time.monotonic()
+        if self.length:
+            step = int(10 * received / self.length)
+            if step > self.step:
+                self.step = step
+                self._log(received, now)
+        elif now - self.last >= 5.0:
+            self.last = now
+            self._log(received, now)
+
+    def _log(self, received: int, now: float) -> None:
+        rate = received / max(now - self.start, 1e-6) / 2**20
+        total = (
+            f" of {self.length / 2**20:.1f} MiB ({100 * received / self.length:.0f} %)"
+            if (self.length)
+            else ""
+        )
+        log.info("%s: %.1f MiB%s, %.1f MiB/s", self.url, received / 2**20, total, rate)
+
+    def done(self, received: int) -> None:
+        seconds = time.monotonic() - self.start
+        log.info("%s: %.1f MiB in %.1f s", self.url, received / 2**20, seconds)

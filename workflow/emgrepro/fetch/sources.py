@@ -23,7 +23,13 @@ from emgrepro.datasets.registry import (
     reader_module,
     source_of,
 )
-from emgrepro.errors import ChecksumMismatch, ConfigError, EmgreproError, ManualDownloadRequired
+from emgrepro.errors import (
+    ChecksumMismatch,
+    ConfigError,
+    DataFormatError,
+    EmgreproError,
+    ManualDownloadRequired,
+)
 from emgrepro.fetch.archive import extract_members, find_in_folder, list_members, match_members
 from emgrepro.fetch.checksums import ChecksumLock, sha256_file
 
@@ -190,51 +196,78 @@ def _expected(plan: SourcePlan) -> dict[str, str]:
 
 
 def fetch_subject(plan: SourcePlan, out_dir: Path, lock_path: Path) -> list[Path]:
-    """Extract (or link) the subject's raw files into ``out_dir``, verifying each sha256.
+    """Copy or extract the subject's raw files into ``out_dir`` and verify them.
 
-    Everything is written into a temporary folder first and renamed into place only when
-    every file has passed its check, so a failure leaves nothing behind.
+    Every file is checked against its published sha256 or the twin's manifest, and must be
+    accepted by its reader; only then does the trust-on-first-use lock record (or compare)
+    the hashes of files that have no published one. Files are copied, never linked: the
+    verified copy cannot change when the user's source does. Everything is written into a
+    temporary folder first and renamed into place only when every file has passed, so a
+    failure leaves nothing behind and the lock learns nothing from a bad file.
     """
     if any(u.startswith(MANUAL) for u in plan.downloads.values()):
         raise manual_download_error(plan.dataset)
     info = get_dataset(plan.dataset)
-    aliases = reader_module(info).aliases
+    reader = reader_module(info)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.parent.glob(f".{out_dir.name}.*"):  # left by a killed fetch
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        for src, mapping in _locate(plan, aliases):
-            if Path(src).is_dir():
-                for canonical, file in mapping.items():
-                    _link_or_copy(Path(file), tmp / canonical)
-            else:
-                extract_members(src, mapping, tmp)
-        expected = _expected(plan)
-        lock = ChecksumLock(lock_path)
-        for canonical in plan.required:
-            actual = sha256_file(tmp / canonical)
-            key = f"{plan.dataset}/{canonical}"
-            if plan.hashes == "lock":
-                lock.verify(key, actual)
-            elif expected.get(canonical) != actual:
-                raise ChecksumMismatch(
-                    f"{key}: sha256 {actual} differs from the "
-                    f"{'published' if plan.hashes == 'published' else 'twin manifest'} value "
-                    f"{expected.get(canonical)} (source: {', '.join(plan.inputs)}). The file is "
-                    "corrupt or not the original; get a fresh copy of the source"
-                )
+        _place_and_check(plan, info, reader, tmp, lock_path)
+        _readable(tmp)
         if out_dir.exists():
             shutil.rmtree(out_dir)
         os.replace(tmp, out_dir)
+    except (DataFormatError, ChecksumMismatch) as exc:
+        if not plan.downloads:
+            raise
+        # A bad download must not stay as a finished input: remove it so the next run
+        # fetches it again (a user's own files are never removed).
+        for archive in plan.downloads:
+            Path(archive).unlink(missing_ok=True)
+        raise type(exc)(
+            f"{exc} The downloaded {', '.join(plan.downloads)} was removed: rerun to fetch it "
+            "again, or point `sources` at a good copy."
+        ) from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
     return [out_dir / r for r in plan.required]
 
 
-def _link_or_copy(src: Path, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(src, dest)
-    except OSError:
-        shutil.copyfile(src, dest)
+def _place_and_check(plan: SourcePlan, info, reader, tmp: Path, lock_path: Path) -> None:
+    """Copy or extract the files into ``tmp``; check hashes and the reader; then the lock."""
+    for src, mapping in _locate(plan, reader.aliases):
+        if Path(src).is_dir():
+            for canonical, file in mapping.items():
+                (tmp / canonical).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(file, tmp / canonical)
+        else:
+            extract_members(src, mapping, tmp)
+    expected = _expected(plan)
+    hashes = {}
+    for canonical in plan.required:
+        actual = sha256_file(tmp / canonical)
+        if plan.hashes != "lock" and expected.get(canonical) != actual:
+            raise ChecksumMismatch(
+                f"{plan.dataset}/{canonical}: sha256 {actual} differs from the "
+                f"{'published' if plan.hashes == 'published' else 'twin manifest'} value "
+                f"{expected.get(canonical)} (source: {', '.join(plan.inputs)}). The file is "
+                "corrupt or not the original; get a fresh copy of the source"
+            )
+        reader.validate_file(info, tmp, plan.subject, canonical)
+        hashes[canonical] = actual
+    if plan.hashes == "lock":  # every file passed: now the lock may learn or compare
+        lock = ChecksumLock(lock_path)
+        for canonical, actual in hashes.items():
+            lock.verify(f"{plan.dataset}/{canonical}", actual)
+
+
+def _readable(folder: Path) -> None:
+    """Folders and files as the umask allows (mkdtemp makes them private)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in [folder, *folder.rglob("*")]:
+        os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~mask)
