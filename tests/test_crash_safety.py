@@ -14,7 +14,9 @@ jobs) gets SIGKILL. Then:
 * after ``--unlock`` the same command completes: the workstation profile
   (profiles/default, rerun-incomplete) reruns the jobs that were killed, and only those;
   jobs that had finished are not redone (output mtimes unchanged) and the gathered table is
-  byte-identical to that of an uninterrupted run.
+  byte-identical to that of an uninterrupted run;
+* the rerun of a killed job sweeps the temp files it left, the warm server's folder of the
+  killed run is swept by the next one, and every output is readable as the umask says.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -36,18 +39,18 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, run_snakemake, snakemake_env, write_yaml
+from emgrepro import warm
 from emgrepro.tidy import SCORE_COLUMNS
 
 pytestmark = pytest.mark.slow
 
 DEMO = str(REPO / "config" / "demo.yaml")
 # 3 subjects (LOSO needs a test, a validation and a training subject), the 6-class
-# experiment only: the 10-class one, moved to a paper id that is not selected, would double
-# the run time for the same code path.
+# experiment only: the 10-class one would double the run time for the same code path.
 SMALL = {
     "papers": ["baseline"],
     "synthetic": {"subjects": {"khushaba_2ch": 3}},
-    "experiments": {"baseline_10class": {"paper": "not_selected"}},
+    "experiments": {"baseline_10class": None},
 }
 N_TRAIN_JOBS = 7  # 3 within-subject + 1 multi-subject + 3 LOSO
 TARGET_ARGS = ("results/scores.csv", "--cores", "2", "--configfile", DEMO, "small.yaml")
@@ -55,7 +58,7 @@ TRAIN_OUTPUTS = {  # the four outputs of a training job, from its scores path
     "results/scores/{}.csv",
     "results/scores/{}.npz",
     "results/scores/{}.json",
-    "results/models/{}.pt",
+    "results/models/{}.joblib",  # TD+LDA: a scikit-learn model
 }
 # atomic_path's temp name: "." + the output's name + "." + mkstemp's random part + ".tmp"
 TMP_DEBRIS = re.compile(r"^\.(?P<dest>.+)\.[A-Za-z0-9_]+\.tmp$")
@@ -171,10 +174,10 @@ def _check_complete(workdir: Path, rel: Path) -> None:
 
 
 def _train_count(output: str) -> int:
-    """The `train` row of Snakemake's job-stats table (0 when no training job ran)."""
+    """Training jobs in Snakemake's job-stats table (`train` and `train_classical` rows)."""
     rows = [ln.split() for ln in output.splitlines()]
-    counts = [int(r[1]) for r in rows if len(r) == 2 and r[0] == "train" and r[1].isdigit()]
-    return counts[0] if counts else 0
+    kinds = ("train", "train_classical")
+    return sum(int(r[1]) for r in rows if len(r) == 2 and r[0] in kinds and r[1].isdigit())
 
 
 def _kill_mid_run(workdir: Path, min_scores: int = 4, deadline_s: float = 240.0) -> str:
@@ -237,6 +240,14 @@ def _kill_mid_run(workdir: Path, min_scores: int = 4, deadline_s: float = 240.0)
 
 
 def test_killed_run_leaves_complete_outputs_and_resumes(tmp_path):
+    old_umask = os.umask(0o022)
+    try:
+        _killed_run_leaves_complete_outputs_and_resumes(tmp_path)
+    finally:
+        os.umask(old_umask)
+
+
+def _killed_run_leaves_complete_outputs_and_resumes(tmp_path):
     t0 = time.monotonic()
     ref = _workdir(tmp_path / "reference")
     run_snakemake(ref, *TARGET_ARGS)
@@ -293,9 +304,16 @@ def test_killed_run_leaves_complete_outputs_and_resumes(tmp_path):
     changed = [str(rel) for rel, mtime in done.items() if (work / rel).stat().st_mtime_ns != mtime]
     assert not changed, f"finished before the kill, yet redone: {changed}"
 
-    # A completed job leaves no temp file; those of killed jobs stay (nothing removes them).
+    # The rerun of a killed job sweeps what it left: no temp file survives the resume.
     left = _debris(work)
-    assert set(left) <= set(debris), f"temp files of completed jobs: {set(left) - set(debris)}"
+    assert not left, f"temp files left after the resume: {left}"
+    stale = [p for p in Path(tempfile.gettempdir()).glob(f"{warm.PREFIX}*") if _dead_owner(p)]
+    assert not stale, f"warm-server folders of processes that are gone: {stale}"
+    # outputs are readable by the group and others, as the umask (022) says
+    private = [str(rel) for rel in _outputs(work) if (work / rel).stat().st_mode & 0o044 != 0o044]
+    assert not private, f"outputs others cannot read: {private[:5]}"
+    raw = work / "resources" / "raw" / "khushaba_2ch" / "sub-1"
+    assert raw.stat().st_mode & 0o055 == 0o055, "the raw folder is readable too"
 
     assert (work / "results" / "scores.csv").read_bytes() == (
         ref / "results" / "scores.csv"
@@ -306,5 +324,10 @@ def test_killed_run_leaves_complete_outputs_and_resumes(tmp_path):
     print(
         f"reference run {t_ref:.0f} s, killed run {t_kill:.0f} s ({len(finished_jobs)} of "
         f"{N_TRAIN_JOBS} training jobs finished), unlock + resume {t_resume:.0f} s; "
-        f"temp debris left after the resume: {left}"
+        f"temp debris before the resume: {debris}"
     )
+
+
+def _dead_owner(folder: Path) -> bool:
+    owner = folder.name[len(warm.PREFIX) :].split("-", 1)[0]
+    return owner.isdigit() and not Path(f"/proc/{owner}").exists()

@@ -25,10 +25,12 @@ def atomic_path(dest: Path | str, mode: int = 0o666) -> Iterator[Path]:
 
     The file gets ``mode`` less the umask, as a file made by ``open`` would (``mkstemp``
     alone would leave it readable by its owner only). A failure removes the temporary
-    file; a killed process leaves ``.<name>.*.tmp``, which ``sweep`` removes.
+    file; a killed process leaves ``.<name>.*.tmp``, which the next write of the same
+    output removes first.
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    sweep(dest.parent, dest.name)  # what a killed writer of this output left
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=TEMP_SUFFIX, dir=dest.parent)
     os.close(fd)
     tmp_path = Path(tmp)
@@ -41,6 +43,23 @@ def atomic_path(dest: Path | str, mode: int = 0o666) -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+@contextlib.contextmanager
+def scratch_path(dest: Path | str, suffix: str = "") -> Iterator[Path]:
+    """A temporary file beside ``dest`` (named like atomic_path's), removed on exit: a
+    killed process leaves it where the next write of ``dest`` sweeps it."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    sweep(dest.parent, dest.name)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{dest.name}.", suffix=f"{suffix}{TEMP_SUFFIX}", dir=dest.parent
+    )
+    os.close(fd)
+    try:
+        yield Path(tmp)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def sweep(folder: Path | str, name: str | None = None) -> list[Path]:

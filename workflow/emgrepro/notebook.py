@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
-from emgrepro.io import atomic_path, write_text
+from emgrepro.io import atomic_path, scratch_path, write_text
 
 
 def run_notebook(notebook: Path, parameters: dict, out_notebook: Path, html: Path) -> None:
@@ -27,8 +26,9 @@ def run_notebook(notebook: Path, parameters: dict, out_notebook: Path, html: Pat
         "language": "python",
     }
     Path(out_notebook).parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmpdir:
-        src = Path(tmpdir) / Path(notebook).with_suffix(".ipynb").name
+    # the notebook to execute, beside the output (not in the system's temp folder, where a
+    # killed run would leave it for good)
+    with scratch_path(Path(out_notebook).with_suffix(".source"), ".ipynb") as src:
         nbformat.write(nb, src)
         with atomic_path(out_notebook) as dst:
             papermill.execute_notebook(
