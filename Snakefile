@@ -1,5 +1,13 @@
 # emgrepro: download -> preprocess -> train per job -> scores -> reports and audit.
+import sys
 from pathlib import Path
+
+# The package beside this Snakefile, for the rules and (emgrepro.paths) for every job,
+# whichever checkout the interpreter's editable install points at.
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow"))
+from emgrepro.paths import use_package_beside
+
+use_package_beside(workflow.basedir)
 
 
 configfile: str(Path(workflow.basedir) / "config" / "config.yaml")

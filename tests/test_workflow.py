@@ -10,6 +10,7 @@ from conftest import REPO, run_snakemake, write_yaml
 from emgrepro import config as cfg
 from emgrepro.config import paper_files
 from emgrepro.evaluation.audit import AUDIT_COLUMNS, read_published
+from emgrepro.models import MODELS
 from emgrepro.paths import published_csv
 from emgrepro.tidy import SCORE_COLUMNS
 
@@ -40,10 +41,14 @@ def test_dry_run_of_full_config(tmp_path):
     proc = run_snakemake(tmp_path, "-n", "--cores", "all")
     out = proc.stdout + proc.stderr
     assert "download" in out and "fetch_subject" in out and "train" in out
-    counts = dict(line.split()[:2] for line in out.splitlines() if line.split()[:1] == ["train"])
+    rows = [line.split()[:2] for line in out.splitlines()]
+    counts = {r[0]: int(r[1]) for r in rows if len(r) == 2 and r[1].isdigit()}
     config = cfg.load([REPO / "config" / "config.yaml"])
     expected = cfg.jobs(config)
-    assert counts.get("train") == str(len(expected))
+    # PyTorch models train in `train` (.pt), scikit-learn ones in `train_classical` (.joblib)
+    assert counts.get("train", 0) + counts.get("train_classical", 0) == len(expected)
+    deep = [j for j in expected if MODELS.get(j.model).checkpoint == ".pt"]
+    assert counts.get("train", 0) == len(deep) > 0
     # every subject of every dataset used is fetched once
     subjects = {(j.dataset, s) for j in expected for s in j.subjects}
     n_fetch = str(len(subjects))

@@ -46,7 +46,7 @@ def cmd_download(a: argparse.Namespace) -> None:
 def cmd_fetch(a: argparse.Namespace) -> None:
     from emgrepro.fetch.sources import SourcePlan, fetch_subject
 
-    plan = SourcePlan(**a.plan)
+    plan = SourcePlan.from_dict(a.plan)
     files = fetch_subject(plan, Path(a.out), Path(a.lock))
     log.info("%s subject %s: %d raw files verified", plan.dataset, plan.subject, len(files))
 
@@ -84,14 +84,37 @@ def cmd_train(a: argparse.Namespace) -> None:
     log.info("job done: %s", json.dumps({k: info[k] for k in ("n_train", "n_val", "n_test")}))
 
 
+def _check_job_inputs(job, configfiles: list[str]) -> None:
+    """The windows (and parent models) a job reads must exist: say which rule makes them."""
+    from emgrepro import layout
+    from emgrepro.config import init_model_paths, parent_model_path
+    from emgrepro.protocols import PROTOCOLS
+
+    needed = PROTOCOLS.get(job.protocol).subjects_needed(
+        job.fold, job.subjects, job.protocol_params
+    )
+    inputs = [layout.path(layout.WINDOWS, prep=job.preprocessing, subject=s) for s in needed]
+    inputs += [p for p in [parent_model_path(job), *init_model_paths(job).values()] if p]
+    missing = [p for p in inputs if not Path(p).is_file()]
+    if missing:
+        files = ["--configfile", *configfiles] if configfiles else []
+        command = shlex.join(["snakemake", "--cores", "all", *files, *missing])
+        raise EmgreproError(
+            f"this job reads {len(missing)} file(s) not made yet, e.g. {missing[0]}; make "
+            f"them first, from the repository root: {command}"
+        )
+
+
 def cmd_job(a: argparse.Namespace) -> None:
     """Rerun one training job by hand from the same config files Snakemake used."""
     from emgrepro import layout
     from emgrepro.config import find_job, init_model_paths, load, parent_model_path
     from emgrepro.evaluation.run import run_job
+    from emgrepro.models import MODELS
 
     config = load([CONFIG_DIR / "config.yaml", *a.configfile])
     job = find_job(config, a.experiment, a.protocol, a.model, a.fold, a.seed)
+    _check_job_inputs(job, a.configfile)
     stem = f"{a.out_dir}/" + layout.path(
         layout.JOB,
         **{k: getattr(job, k) for k in ("experiment", "protocol", "model", "fold", "seed")},
@@ -101,7 +124,7 @@ def cmd_job(a: argparse.Namespace) -> None:
         Path(layout.path(layout.WINDOWS_ROOT, prep=job.preprocessing)),
         Path(stem + ".csv"),
         Path(stem + ".npz"),
-        model_out=Path(stem + ".pt"),
+        model_out=Path(stem + MODELS.get(job.model).checkpoint),
         parent_model=parent_model_path(job),
         init_models={k: Path(v) for k, v in init_model_paths(job).items()},
         threads=a.threads,
@@ -249,7 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%Y-%m-%d %H:%M:%S",
+    )
     args = build_parser().parse_args(argv)
     log.info("emgrepro %s", shlex.join(sys.argv[1:] if argv is None else argv))
     try:

@@ -541,12 +541,18 @@ def _init_parts(
     return parts
 
 
+def job_paths(experiment: str, protocol: str, model: str, fold: str, seed) -> dict[str, str]:
+    """A job's outputs, its checkpoint named by its model's kind (.pt or .joblib)."""
+    from emgrepro.models import MODELS
+
+    suffix = MODELS.get(model).checkpoint
+    return layout.job_paths(experiment, protocol, model, fold, seed, suffix)
+
+
 def init_model_paths(job: JobSpec) -> dict[str, str]:
     """Checkpoints of the pre-trained parts a job loads, by part name."""
     return {
-        part: layout.job_paths(r["experiment"], r["protocol"], r["model"], r["fold"], job.seed)[
-            "model"
-        ]
+        part: job_paths(r["experiment"], r["protocol"], r["model"], r["fold"], job.seed)["model"]
         for part, r in job.extra.get("init", {}).items()
     }
 
@@ -557,7 +563,7 @@ def parent_model_path(job: JobSpec) -> str | None:
     if not parent:
         return None
     ids = (parent["experiment"], parent["protocol"], job.model, parent["fold"], job.seed)
-    return layout.job_paths(*ids)["model"]
+    return job_paths(*ids)["model"]
 
 
 def find_job(config: dict, experiment: str, protocol: str, model: str, fold: str, seed: int):

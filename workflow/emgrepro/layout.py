@@ -20,10 +20,12 @@ WINDOWS = WINDOWS_ROOT + "/sub-{subject}/windows.npz"
 
 # one training job
 JOB = "{experiment}/{protocol}/{model}/fold-{fold}_seed-{seed}"
+JOB_KEYS = ("experiment", "protocol", "model", "fold", "seed")
 SCORES = "results/scores/" + JOB + ".csv"
 PREDICTIONS = "results/scores/" + JOB + ".npz"
 JOB_INFO = "results/scores/" + JOB + ".json"
-MODEL = "results/models/" + JOB + ".pt"
+MODEL = "results/models/" + JOB + ".pt"  # PyTorch models
+CLASSICAL_MODEL = "results/models/" + JOB + ".joblib"  # scikit-learn models
 
 # tables, reports
 SCORES_TABLE = "results/scores.csv"
@@ -36,8 +38,12 @@ REPORT_HTML = "results/reports/{paper}.html"
 FIGURES = "results/figures/{paper}"
 AUDIT_REPORT = "audit"  # the {paper} of the audit's own report
 
-# logs
+# logs, and Snakemake's measurement of each job (wall time, peak memory: bench/job_resources.py)
 TRAIN_LOG = "logs/train/" + JOB + ".log"
+PREPROCESS_LOG = "logs/preprocess/{prep}/sub-{subject}.log"
+TRAIN_BENCHMARK = "benchmarks/train/" + JOB + ".tsv"
+PREPROCESS_BENCHMARK = "benchmarks/preprocess/{prep}/sub-{subject}.tsv"
+REPORT_BENCHMARK = "benchmarks/report/{paper}.tsv"
 
 
 def path(pattern: str, **values: object) -> str:
@@ -49,12 +55,16 @@ def windows_dir(prep: str, subject: int | str) -> str:
     return path(WINDOWS_ROOT, prep=prep) + f"/sub-{subject}"
 
 
-def job_paths(experiment: str, protocol: str, model: str, fold: str, seed: int) -> dict[str, str]:
-    """Scores, predictions, job record and model checkpoint of one job."""
+def job_paths(
+    experiment: str, protocol: str, model: str, fold: str, seed: int, checkpoint: str = ".pt"
+) -> dict[str, str]:
+    """Scores, predictions, job record and model checkpoint of one job (``checkpoint``: the
+    model's file suffix, ``.pt`` or ``.joblib``)."""
     ids = dict(experiment=experiment, protocol=protocol, model=model, fold=fold, seed=seed)
+    pattern = CLASSICAL_MODEL if checkpoint == ".joblib" else MODEL
     return {
         "scores": path(SCORES, **ids),
         "predictions": path(PREDICTIONS, **ids),
         "info": path(JOB_INFO, **ids),
-        "model": path(MODEL, **ids),
+        "model": path(pattern, **ids),
     }

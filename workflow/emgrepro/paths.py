@@ -25,3 +25,13 @@ def published_csv(paper: str, papers_dir: Path = PAPERS_DIR) -> Path:
 def notebook(paper: str) -> Path:
     """A paper's report notebook (jupytext, py:percent)."""
     return NOTEBOOKS_DIR / f"{paper}.py"
+
+
+def use_package_beside(repo: str | Path) -> None:
+    """Jobs import the package of the checkout whose Snakefile runs them (PYTHONPATH), not
+    whichever checkout the interpreter's editable install points at."""
+    import os
+
+    root = str(Path(repo) / "workflow")
+    rest = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != root]
+    os.environ["PYTHONPATH"] = os.pathsep.join([root, *rest])

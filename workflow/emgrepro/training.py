@@ -27,6 +27,20 @@ def resolve_device(device: str = "auto") -> torch.device:
     return torch.device(device)
 
 
+def _progress(record: dict, max_epochs: int, best: float, best_epoch: int, history) -> str:
+    """One line per epoch: epoch k/n, loss, validation score, time, time left at most."""
+    stage = [h for h in history if h["stage"] == record["stage"]]
+    per_epoch = float(np.mean([h["seconds"] for h in stage]))
+    left = (max_epochs - record["epoch"]) * per_epoch
+    line = (
+        f"{record['stage']} epoch {record['epoch']}/{max_epochs}: loss {record['train_loss']:.4f}"
+    )
+    if "val_score" in record:
+        line += f", validation {record['val_score']:.4f} (best {best:.4f} at {best_epoch})"
+    minutes, seconds = divmod(int(round(left)), 60)
+    return line + f", {record['seconds']:.1f} s, at most {minutes} min {seconds:02d} s left"
+
+
 class TorchEstimator:
     """Base of the PyTorch models: subclasses build ``self.module`` and may add loss terms,
     statistics fitted on the training split (``fit_statistics``), parameter groups and
@@ -38,6 +52,7 @@ class TorchEstimator:
 
     uses_gpu = True
     capabilities = frozenset({FINE_TUNE})
+    checkpoint = ".pt"  # torch.save
 
     def __init__(
         self,
@@ -172,7 +187,7 @@ class TorchEstimator:
                 else:
                     bad += 1
             self.history.append(record)
-            log.info("%s", record)
+            log.info("%s", _progress(record, max_epochs, best_score, best_epoch, self.history))
             if val is not None and patience and bad >= patience:
                 break
         if best_state is not None:

@@ -2,7 +2,6 @@
 import json
 import os
 import shlex
-import shutil
 import sys
 from pathlib import Path
 
@@ -10,9 +9,11 @@ from snakemake.utils import min_version
 
 import emgrepro.config as emgconfig
 from emgrepro import layout, warm
+from emgrepro.code_hash import preprocess_code, train_code
 from emgrepro.fetch.sources import check_sources, download_url, plan_source
 from emgrepro.paths import notebook
 from emgrepro.protocols import PROTOCOLS
+from emgrepro.resources import gpus_per_deep_job
 
 min_version("9.0")
 
@@ -124,26 +125,27 @@ def get_init_args(wildcards):
     return " ".join(f"--init {part}={shlex.quote(path)}" for part, path in sorted(parts.items()))
 
 
-def has_gpu():
-    """Whether training jobs get a GPU: ``device: cuda``, or ``auto`` on a host with one."""
-    if config["device"] == "auto":
-        return shutil.which("nvidia-smi") is not None
-    return config["device"] == "cuda"
-
-
-def get_job_gpus(wildcards):
-    from emgrepro.models import MODELS
-
-    return int(has_gpu() and getattr(MODELS.get(wildcards.model), "uses_gpu", False))
+def get_deep_job_gpus(wildcards):
+    """GPUs per PyTorch training job, from the config (emgrepro/resources.py): on a cluster
+    the login node running Snakemake has no say. Evaluated per job, once the executor is
+    known (while the Snakefile is read, every run looks local)."""
+    return gpus_per_deep_job(config, local=workflow.local_exec)
 
 
 def get_job_outputs(kind, paper=None):
     """One output (scores, info, predictions, model) of every job, or of one paper's."""
     return [
-        layout.job_paths(e, p, m, f, s)[kind]
+        emgconfig.job_paths(e, p, m, f, s)[kind]
         for (e, p, m, f, s), job in sorted(JOBS.items())
         if paper is None or job.paper == paper
     ]
+
+
+def models_saved_as(suffix):
+    """A wildcard pattern of the registered models whose checkpoints end in ``suffix``."""
+    from emgrepro.models import MODELS
+
+    return "|".join(n for n in MODELS.names() if MODELS.get(n).checkpoint == suffix)
 
 
 def get_paper_windows(paper):

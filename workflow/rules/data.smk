@@ -11,6 +11,7 @@ rule synthesize:
     output:
         archive=layout.TWIN_ARCHIVE,
         sums=layout.TWIN_SUMS,
+    retries: 0  # a failure here would repeat: never resubmitted
     log:
         "logs/synthesize/{dataset}.log",
     conda:
@@ -47,6 +48,7 @@ rule fetch_subject:
         get_subject_archives,
     output:
         directory(layout.RAW),
+    retries: 0  # a failure here would repeat: never resubmitted
     log:
         "logs/fetch/{dataset}/sub-{subject}.log",
     conda:

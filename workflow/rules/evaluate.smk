@@ -10,6 +10,7 @@ rule gather_scores:
         scores=layout.SCORES_TABLE,
         timings=layout.TIMINGS_TABLE,
         jobs=layout.JOBS_TABLE,
+    retries: 0  # a failure here would repeat: never resubmitted
     log:
         "logs/gather_scores.log",
     conda:
@@ -26,6 +27,7 @@ rule provenance:
         raw=get_raw_inputs(),
     output:
         layout.PROVENANCE,
+    retries: 0  # a failure here would repeat: never resubmitted
     log:
         "logs/provenance.log",
     conda:
@@ -47,6 +49,7 @@ rule audit:
         published=PUBLISHED,
     output:
         table=layout.AUDIT_TABLE,
+    retries: 0  # a failure here would repeat: never resubmitted
     log:
         "logs/audit.log",
     conda:

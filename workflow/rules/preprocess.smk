@@ -8,12 +8,15 @@ rule preprocess:
         signal=layout.SIGNAL,
         windows=layout.WINDOWS,
     log:
-        "logs/preprocess/{prep}/sub-{subject}.log",
+        layout.PREPROCESS_LOG,
+    benchmark:
+        layout.PREPROCESS_BENCHMARK
     conda:
         "../../envs/preprocess.yaml"
     params:
         prep=lambda wc: quoted_json(config["preprocessing"][wc.prep]),
         out_dir=lambda wc, output: Path(output.windows).parent,
+        code=lambda wc: preprocess_code(config["preprocessing"][wc.prep]["dataset"]),
     group:
         "preprocess"
     shell:

@@ -20,8 +20,11 @@ rule paper_report:
             caption="../report/figure.rst",
             category="{paper}",
         ),
+    retries: 0  # a failure here would repeat: never resubmitted
     log:
         "logs/report/{paper}.log",
+    benchmark:
+        layout.REPORT_BENCHMARK
     conda:
         "../../envs/report.yaml"
     params:
@@ -49,8 +52,11 @@ rule audit_report:
             caption="../report/figure.rst",
             category="audit",
         ),
+    retries: 0  # a failure here would repeat: never resubmitted
     log:
         "logs/report/audit.log",
+    benchmark:
+        layout.path(layout.REPORT_BENCHMARK, paper=layout.AUDIT_REPORT)
     conda:
         "../../envs/report.yaml"
     params:

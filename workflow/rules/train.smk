@@ -1,4 +1,5 @@
-# One independent job per (experiment, protocol, model, fold, seed).
+# One independent job per (experiment, protocol, model, fold, seed): PyTorch models save a
+# .pt checkpoint, scikit-learn ones a .joblib file (rule train_classical).
 
 
 rule train:
@@ -11,6 +12,8 @@ rule train:
         model=layout.MODEL,
     log:
         layout.TRAIN_LOG,
+    benchmark:
+        layout.TRAIN_BENCHMARK
     conda:
         "../../envs/train.yaml"
     params:
@@ -18,10 +21,27 @@ rule train:
         windows_root=lambda wc: layout.path(layout.WINDOWS_ROOT, prep=get_job(wc).preprocessing),
         parent=lambda wc, input: f"--parent-model {input.parent}" if "parent" in input.keys() else "",
         init=get_init_args,
+        # not on the command line: a change in the code of this job's model or protocol
+        # changes it, and Snakemake reruns the jobs whose parameters changed
+        code=lambda wc: train_code(wc.model, wc.protocol),
+    wildcard_constraints:
+        model=models_saved_as(".pt"),
     threads: config["threads_per_job"]
     resources:
-        gpu=get_job_gpus,
+        gpu=get_deep_job_gpus,
     shell:
         "python -m emgrepro train --spec {params.spec} --windows-root {params.windows_root}"
         " --scores {output.scores} --predictions {output.predictions} --model-out {output.model}"
         " --threads {threads} {params.parent} {params.init} > {log} 2>&1"
+
+
+use rule train as train_classical with:
+    output:
+        scores=layout.SCORES,
+        predictions=layout.PREDICTIONS,
+        info=layout.JOB_INFO,
+        model=layout.CLASSICAL_MODEL,
+    wildcard_constraints:
+        model=models_saved_as(".joblib"),
+    resources:
+        gpu=0,

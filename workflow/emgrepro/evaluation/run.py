@@ -6,6 +6,7 @@ import json
 import logging
 import platform
 import random
+import resource
 import sys
 import time
 from pathlib import Path
@@ -61,6 +62,18 @@ def hardware(device=None, threads: int = 1) -> str:
     except OSError:
         pass
     return f"CPU {name} ({threads} thread(s))"
+
+
+def peak_memory_mb(device=None) -> dict[str, float]:
+    """Peak resident memory of this process (and of the GPU, on CUDA), in MB: what the
+    profiles' ``mem_mb`` must cover. Under warm starts the process is a fork of the server,
+    so its peak includes the libraries the server imported, as a cold job's would."""
+    out = {"rss": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    if device is not None and getattr(device, "type", "") == "cuda":
+        import torch
+
+        out["cuda"] = round(torch.cuda.max_memory_allocated(device) / 2**20, 1)
+    return out
 
 
 def load_table(spec: dict, windows_root: Path) -> WindowTable:
@@ -212,6 +225,7 @@ def run_job(
         "fit_seconds": fit_seconds,
         "predict_seconds": predict_seconds,
         "hardware": hardware(getattr(model, "device", None), threads),
+        "peak_memory_mb": peak_memory_mb(getattr(model, "device", None)),
     }
     write_text(Path(scores_out).with_suffix(".json"), json.dumps(info, indent=2, default=str))
     return info

@@ -5,8 +5,9 @@ Used by: every paper's classical baselines (td_lda, svm, ...). Registers no mode
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
+
+import joblib
 
 
 class ClassicalEstimator:
@@ -14,6 +15,7 @@ class ClassicalEstimator:
 
     uses_gpu = False
     capabilities = frozenset()
+    checkpoint = ".joblib"  # scikit-learn objects, saved with joblib
 
     def __init__(
         self,
@@ -42,9 +44,7 @@ class ClassicalEstimator:
         raise NotImplementedError
 
     def save(self, path: Path) -> None:
-        with open(path, "wb") as fh:
-            pickle.dump(self.state(), fh)
+        joblib.dump(self.state(), path)
 
     def load(self, path: Path) -> None:
-        with open(path, "rb") as fh:
-            self.set_state(pickle.load(fh))
+        self.set_state(joblib.load(path))
