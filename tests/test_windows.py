@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emgrepro.errors import ConfigError
+from emgrepro.errors import ConfigError, DataFormatError
 from emgrepro.preprocess.filtering import filter_recording
 from emgrepro.preprocess.windows import (
     LABEL_RULES,
@@ -175,6 +175,20 @@ def test_write_windows_rejects_unknown_rule(tmp_path):
     with pytest.raises(ConfigError):
         write_windows(rec, tmp_path / "signal.npy", tmp_path / "windows.npz", window)
     assert not (tmp_path / "windows.npz").exists()
+
+
+def test_a_trial_shorter_than_the_window_is_an_error_naming_the_window(tmp_path):
+    # label 2 repetition 1 lasts 3 samples (FS = 1 kHz): a 5 ms window never fits in it
+    labels = [1] * 10 + [2] * 3 + [1] * 10
+    repetition = [1] * 10 + [1] * 3 + [2] * 10
+    rec = make_recording(labels, repetition)
+    window = {"length_ms": 5, "step_ms": 1, "label_rule": "constant"}
+    with pytest.raises(DataFormatError, match=r"5 ms \(5 samples.*label 2 repetition 1"):
+        write_windows(rec, tmp_path / "signal.npy", tmp_path / "windows.npz", window)
+    assert not (tmp_path / "windows.npz").exists()
+    # with a window that fits every trial, the same recording is accepted
+    window["length_ms"] = 3
+    assert write_windows(rec, tmp_path / "signal.npy", tmp_path / "windows.npz", window) > 0
 
 
 @pytest.mark.parametrize(

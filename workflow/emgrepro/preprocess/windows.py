@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from emgrepro.errors import ConfigError
+from emgrepro.errors import ConfigError, DataFormatError
 from emgrepro.io import atomic_path
 from emgrepro.recording import Recording
 
@@ -92,6 +92,31 @@ def window_starts(
     return starts[keep]
 
 
+def check_every_trial_windowed(
+    rec: Recording, starts: np.ndarray, length: int, length_ms: float
+) -> None:
+    """A movement repetition that yields no window would vanish from every split without a
+    word (a trial shorter than the window, or a window longer than the recording)."""
+    n_reps = int(rec.repetition.max()) + 1 if rec.repetition.size else 1
+    code = rec.labels.astype(np.int64) * n_reps + rec.repetition
+
+    def pairs(codes: np.ndarray) -> set[tuple[int, int]]:
+        return {(int(c) // n_reps, int(c) % n_reps) for c in np.unique(codes)}
+
+    lost = sorted(pairs(code) - pairs(code[starts]))
+    if not lost:
+        return
+    where = f"{rec.dataset} subject {rec.subject}"
+    examples = ", ".join(f"label {lab} repetition {rep}" for lab, rep in lost[:5])
+    more = f" and {len(lost) - 5} more" if len(lost) > 5 else ""
+    raise DataFormatError(
+        f"{where}: {len(lost)} trial(s) are shorter than the window of {length_ms:g} ms "
+        f"({length} samples at {rec.fs:g} Hz) and would yield no window: {examples}{more}. "
+        "Shorten `window: length_ms` of this preprocessing in config/papers/<paper>.yaml, "
+        "or check the recording's labels."
+    )
+
+
 def write_windows(
     rec: Recording, filtered: Path, out: Path, window: dict[str, Any], extra: dict | None = None
 ) -> int:
@@ -101,6 +126,7 @@ def write_windows(
     starts = window_starts(
         rec.labels, rec.repetition, rec.segment_bounds(), length, step, window["label_rule"]
     )
+    check_every_trial_windowed(rec, starts, length, window["length_ms"])
     meta = {
         "dataset": rec.dataset,
         "subject": rec.subject,
