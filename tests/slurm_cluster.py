@@ -145,8 +145,9 @@ def node_hardware() -> dict:
 class SlurmCluster:
     """slurmctld + slurmd (+ munged if none runs) on localhost, configured in ``workdir``."""
 
-    def __init__(self, workdir: Path | None = None, start_timeout: float = 60.0):
+    def __init__(self, workdir: Path | None = None, start_timeout: float = 60.0, gpus: int = 0):
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="slurm-cluster-"))
+        self.gpus = gpus  # a count-only GPU GRES on the node: requests are checked, no device
         self.start_timeout = start_timeout
         self.conf = self.workdir / "slurm.conf"
         self.procs: dict[str, subprocess.Popen] = {}
@@ -280,6 +281,17 @@ class SlurmCluster:
             self.slurmd_port = _free_port()
         hw = " ".join(f"{k}={v}" for k, v in node_hardware().items())
         w = self.workdir
+        gres_types = ""
+        if self.gpus:
+            # A GPU GRES for scheduling only: Slurm 22.05's gpu plugin counts the devices
+            # of File= (none given: 0, and the node is drained), so /dev/null stands in.
+            # --gpus requests are scheduled against it; the jobs find no CUDA device and
+            # train on the CPU (device: auto).
+            hw += f" Gres=gpu:{self.gpus}"
+            gres_types = "GresTypes=gpu\n"
+            (w / "gres.conf").write_text(
+                f"NodeName={NODE} Name=gpu File=/dev/null Count={self.gpus}\n"
+            )
         self.conf.write_text(f"""\
 # One-node test cluster written by tests/slurm_cluster.py
 ClusterName=emgrepro
@@ -309,7 +321,7 @@ ReturnToService=2
 MinJobAge=3600
 KillWait=5
 InactiveLimit=0
-NodeName={NODE} NodeAddr=127.0.0.1 {hw} State=UNKNOWN
+{gres_types}NodeName={NODE} NodeAddr=127.0.0.1 {hw} State=UNKNOWN
 PartitionName={PARTITION} Nodes={NODE} Default=YES MaxTime=INFINITE State=UP
 """)
 

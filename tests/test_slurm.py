@@ -23,6 +23,23 @@ DEMO = str(REPO / "config" / "demo.yaml")
 PROFILE = str(REPO / "profiles" / "slurm")
 # The baseline paper on 3 of the demo's 4 subjects: 14 training jobs.
 SMALL = {"papers": ["baseline"], "subjects": {"khushaba_2ch": [1, 2, 4]}}
+# ... plus one PyTorch model (Hristov's CNN ablation, within-subject): 3 jobs that request a
+# GPU on a cluster, beside the 14 scikit-learn jobs that must not.
+HRISTOV_UNUSED = ["multi_subject", "multi_subject_window_split", "loso", "few_shot"]
+WITH_DEEP = {
+    "papers": ["baseline", "hristov2026"],
+    "subjects": {"khushaba_2ch": [1, 2, 4]},
+    "experiments": {
+        "hristov2026_10class": None,
+        "hristov2026_6class": {
+            "protocols": {
+                p: None for p in [*HRISTOV_UNUSED, "few_shot_curve", "few_shot_window_split"]
+            },
+            "models": {"csae": None, "td_lda": None},
+        },
+    },
+}
+N_DEEP = 3
 
 
 def _plan(out: str) -> tuple[dict, dict]:
@@ -52,13 +69,14 @@ def test_slurm_profile_dry_run_groups_short_jobs(tmp_path):
     assert groups == {"subjects": 1, "collect": 1}, groups
     grouped = {"synthesize", "fetch_subject", "preprocess", "gather_scores", "provenance"}
     assert not (grouped | {"paper_report", "audit"}) & set(single), single
-    assert single.get("train") == 14
+    assert single.get("train_classical") == 14 and "train" not in single
     assert "slurm_account=CHANGE_ME" in out  # the placeholder a lab edits
 
 
 @pytest.fixture(scope="module")
 def slurm(tmp_path_factory):
-    cluster = SlurmCluster(tmp_path_factory.mktemp("slurm-cluster"))
+    # One count-only GPU: deep jobs' --gpus=1 requests are scheduled against it, in turn.
+    cluster = SlurmCluster(tmp_path_factory.mktemp("slurm-cluster"), gpus=1)
     try:
         cluster.start()
     except SlurmUnavailable as err:
@@ -80,7 +98,9 @@ def _run_on_slurm(slurm: SlurmCluster, workdir: Path):
         "--configfile", DEMO, "small.yaml",
         "--default-resources", "slurm_account=emgrepro", "slurm_partition=debug",
         "runtime=10", "mem_mb=1000",
+        # README's GPU cluster settings for the PyTorch jobs: their partition, CPUs per GPU
         "--set-resources", "train:mem_mb=1000", "train:runtime=10",
+        "train:slurm_partition=debug", "train:cpus_per_gpu=1",
         "--cores", node_hardware()["CPUs"],
         "--slurm-status-command", "squeue",
         "--slurm-init-seconds-before-status-checks", "2",
@@ -93,11 +113,17 @@ def _run_on_slurm(slurm: SlurmCluster, workdir: Path):
         return run_snakemake(workdir, *args, timeout=1200)
 
 
+def _tres_per_job(info: str) -> str:
+    """The TresPerJob field of `scontrol show job` (e.g. gres:gpu:1), empty when absent."""
+    m = re.search(r"\bTresPerJob=(\S+)", info)
+    return m.group(1) if m else ""
+
+
 def test_demo_scores_on_slurm_equal_local_run(slurm, tmp_path):
     on_slurm, local = tmp_path / "slurm", tmp_path / "local"
     for d in (on_slurm, local):
         d.mkdir()
-        write_yaml(d / "small.yaml", SMALL)
+        write_yaml(d / "small.yaml", WITH_DEEP)
     # The same target on this machine without Slurm runs meanwhile: the Slurm run mostly
     # waits (for status checks), so this saves the test a minute or two.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -115,13 +141,21 @@ def test_demo_scores_on_slurm_equal_local_run(slurm, tmp_path):
     logs = [Path(log) for _, log in submitted]
     kinds = [log.relative_to(on_slurm / ".snakemake" / "slurm_logs").parts[0] for log in logs]
     n_scores = len(list((on_slurm / "results" / "scores").rglob("*.csv")))
-    assert n_scores == 14
+    assert n_scores == 14 + N_DEEP
     # every training job went as its own Slurm job, the short jobs as two group jobs
     # (whose logs are in group_<group>_<its rules>/)
-    assert kinds.count("rule_train") == n_scores, kinds
+    assert kinds.count("rule_train_classical") == 14, kinds
+    assert kinds.count("rule_train") == N_DEEP, kinds
     groups = sorted(k.split("_")[1] for k in kinds if k.startswith("group_"))
     assert groups == ["collect", "subjects"], kinds
     assert len(kinds) == n_scores + 2, kinds
+
+    # The GPU request comes from the config, not from this GPU-less submitting host: the
+    # PyTorch jobs asked Slurm for one GPU each, the scikit-learn jobs for none.
+    for jobid, kind in zip(ids, kinds):
+        if kind in ("rule_train", "rule_train_classical"):
+            tres = _tres_per_job(slurm.run("scontrol", "show", "job", jobid))
+            assert ("gpu:1" in tres) == (kind == "rule_train"), (kind, jobid, tres)
 
     # Slurm knows every one of them: finished, in our working directory, partition, account
     states = dict(
