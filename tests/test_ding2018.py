@@ -25,6 +25,7 @@ from emgrepro.preprocess.subject import preprocess_subject
 from emgrepro.preprocess.table import WindowTable
 from emgrepro.preprocess.windows import SubjectWindows
 from emgrepro.protocols import PROTOCOLS
+from emgrepro.report import paired_comparisons
 
 VARIANTS = ("c_b1pb2", "c_sk", "c_sk2", "c_2b1", "c_2b2", "c_dk")
 # (time kernel, pool) per block, electrode extent of the first three layers, FC input units
@@ -226,6 +227,28 @@ def test_published_numbers():
     r = df.iloc[0]
     assert (r["model"], r["experiment"], r["mean"]) == ("c_b1pb2", "ding2018_db2_all", 78.86)
     assert "secondary source" in r["note"] and pd.isna(r["sd"]) and pd.isna(r["n_classes"])
+
+
+def test_the_reports_comparisons_are_the_audits_paired_test():
+    """A difference published with numbers is read from its audit row; any other is
+    computed by the audit's own paired test (mean of per-subject differences)."""
+    values = pd.DataFrame(
+        {"c_b1pb2": [0.80, 0.70, 0.90, 0.75], "c_sk2": [0.70, 0.65, 0.80, 0.70]},
+        index=[1, 2, 3, 4],
+    )
+    pairs = [("kernel", "c_b1pb2", "c_sk2"), ("muscle", "c_b1pb2", "c_dk")]
+    out = paired_comparisons(values, pairs, pd.DataFrame(), {"bootstrap_resamples": 999})
+    assert out.loc["kernel", "difference"] == 7.5 and out.loc["kernel", "n"] == 4
+    assert out.loc["kernel", "source"].startswith("computed")
+    assert out.loc["muscle", "source"] == "not computed"
+    audit = pd.DataFrame(
+        [{"experiment": "e", "model": "c_b1pb2", "versus": "model=c_sk2", "reproduced_mean": 7.5,
+          "published_mean": 5.0, "published_sd": np.nan, "bound": "", "ci_low": 1.0,
+          "ci_high": 4.0, "n": 4, "p_value": 0.1, "verdict": "synthetic"}]
+    )  # fmt: skip
+    read = paired_comparisons(values, pairs[:1], audit, where={"experiment": "e"})
+    assert read.loc["kernel", "interval"] == "[+6.00, +9.00]"
+    assert (read.loc["kernel", "published"], read.loc["kernel", "source"]) == ("5", "audit row")
 
 
 # ----------------------------------------------------------------------------- the demo
