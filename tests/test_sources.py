@@ -34,6 +34,23 @@ def test_plan_kinds(tmp_path):
     assert mirror.hashes == "lock"
 
 
+def test_files_and_twins_follow_the_exercises_the_run_reads():
+    """Only the selected papers' experiments decide which exercise files a subject needs,
+    and a Ninapro twin holds exactly those (unless its scale names its exercises)."""
+    full = _config()
+    assert plan_source(full, "ninapro_db2", 1).required == [
+        "S1_E1_A1.mat", "S1_E2_A1.mat", "S1_E3_A1.mat"
+    ]  # fmt: skip
+    wu = _config(papers=["wu2024"])
+    assert plan_source(wu, "ninapro_db2", 1).required == ["S1_E1_A1.mat"]
+    demo = cfg.load([REPO / "config" / "config.yaml", REPO / "config" / "demo.yaml"])
+    assert cfg.twin_scale(demo | {"papers": ["wu2024"]}, "ninapro_db2")["exercises"] == [1]
+    assert cfg.twin_scale(demo | {"papers": ["ding2018"]}, "ninapro_db2")["exercises"] == [1, 3]
+    demo["synthetic"] = {**demo["synthetic"], "scale": {"ninapro_db2": {"exercises": [2]}}}
+    assert cfg.twin_scale(demo, "ninapro_db2") == {"exercises": [2]}
+    assert "exercises" not in cfg.twin_scale(demo, "khushaba_2ch")
+
+
 def test_manual_dataset_says_where_to_get_it(tmp_path):
     plan = plan_source(_config(), "khushaba_2ch", 1)
     with pytest.raises(ManualDownloadRequired) as e:

@@ -32,7 +32,9 @@ from emgrepro.datasets.registry import (
     get_dataset,
     is_synthetic,
 )
+from emgrepro.datasets.synthetic import twin_module
 from emgrepro.errors import ConfigError
+from emgrepro.fetch.sources import needed_exercises
 from emgrepro.params import parse
 from emgrepro.paths import PAPERS_DIR, SCHEMA_YAML, published_csv
 
@@ -383,9 +385,15 @@ def experiment_dataset(config: dict, experiment: str) -> str:
 
 
 def twin_scale(config: dict, dataset: str) -> dict:
-    """Size options of a dataset's synthetic twin: the config's, else the registry's."""
+    """Size options of a dataset's synthetic twin: the config's, else the registry's. A twin
+    written per exercise (Ninapro) holds the exercises the run reads, unless its scale
+    names them."""
+    info = get_dataset(dataset)
     own = config["synthetic"]["scale"].get(dataset)
-    return dict(own if own is not None else get_dataset(dataset).twin.get("scale", {}))
+    scale = dict(own if own is not None else info.twin.get("scale", {}))
+    if "exercises" not in scale and "exercises" in twin_module(info).TWIN_SCALE:
+        scale["exercises"] = needed_exercises(config, dataset) or sorted(info.exercises)
+    return scale
 
 
 def used_datasets(config: dict) -> list[str]:

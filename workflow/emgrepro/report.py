@@ -192,6 +192,83 @@ def claims(audit: pd.DataFrame) -> pd.DataFrame:
     ).set_index("claim")
 
 
+def _registered_claim(audit: pd.DataFrame, ids: dict, other: dict) -> pd.Series | None:
+    """The audit row of a published difference between ``ids`` and ``other``, if any."""
+    if audit.empty or "versus" not in audit:
+        return None
+    for _, row in audit[audit["versus"] != ""].iterrows():
+        versus = dict(item.split("=", 1) for item in row["versus"].split(";") if "=" in item)
+        mine = {k: row[k] for k in ids}
+        theirs = {**mine, **{k.strip(): v.strip() for k, v in versus.items()}}
+        if mine == ids and {k: theirs[k] for k in other} == other:
+            return row
+    return None
+
+
+def paired_comparisons(
+    values: pd.DataFrame,
+    pairs: list[tuple[str, str, str]],
+    audit: pd.DataFrame | None = None,
+    audit_rule: dict | None = None,
+    key: str = "model",
+    where: dict | None = None,
+    scale: float = 100.0,
+) -> pd.DataFrame:
+    """Per ``(label, a, b)``: the paired difference a - b across subjects (``values``: one
+    row per subject, one column per ``key`` value, fractions), its interval and p. A
+    difference the paper published (an audit row of ``where``, e.g. its experiment, whose
+    ``key`` is a and ``versus`` b) is read from the audit; any other is computed with the
+    audit's own paired bootstrap and Wilcoxon test (``audit_rule``: the run's rule)."""
+    from emgrepro.evaluation.audit import Rule, paired_difference
+
+    settings = audit_rule or {}
+    rule = Rule(**{k: settings[k] for k in Rule.__dataclass_fields__ if k in settings})
+    rows = []
+    for label, a, b in pairs:
+        row = {"comparison": label, "a": a, "b": b}
+        claim = _registered_claim(
+            audit if audit is not None else pd.DataFrame(), {**(where or {}), key: a}, {key: b}
+        )
+        if claim is not None:
+            row.update(
+                difference=claim["reproduced_mean"],
+                ci_low=claim["ci_low"] + claim["published_mean"],
+                ci_high=claim["ci_high"] + claim["published_mean"],
+                n=claim["n"],
+                p=claim["p_value"],
+                published=published_text(claim),
+                verdict=claim["verdict"],
+                source="audit row",
+            )
+        elif a in values and b in values:
+            pair = paired_difference(values[a].dropna() * scale, values[b].dropna() * scale, rule)
+            row.update(
+                difference=pair["mean"],
+                ci_low=pair["ci_low"],
+                ci_high=pair["ci_high"],
+                n=pair["n"],
+                p=pair["p_value"],
+                published="not found",
+                verdict="",
+                source="computed (no published number)",
+            )
+        else:
+            row.update(difference=np.nan, n=0, published="", verdict="", source=NOT_COMPUTED)
+        rows.append(row)
+    out = pd.DataFrame(rows).set_index("comparison")
+    for col in ("ci_low", "ci_high", "p"):
+        if col not in out:
+            out[col] = np.nan
+    out["interval"] = [
+        "" if pd.isna(lo) else f"[{lo:+.2f}, {hi:+.2f}]"
+        for lo, hi in zip(out["ci_low"], out["ci_high"])
+    ]
+    out["difference"] = out["difference"].round(2)
+    out["p"] = out["p"].map(lambda p: "" if pd.isna(p) else f"{p:.3g}")
+    out["n"] = out["n"].fillna(0).astype(int)
+    return out[["a", "b", "difference", "interval", "n", "p", "published", "verdict", "source"]]
+
+
 def choices_markdown(experiments: dict) -> str:
     """Every experiment's settings as the run used them (our choices are marked in the
     paper's config file)."""

@@ -258,6 +258,28 @@ def _judge(lo: float, hi: float, target: float, margin: float, bound: str, sign:
     return "inconclusive"
 
 
+def paired_difference(
+    a: pd.Series, b: pd.Series, rule: Rule | None = None, confidence: float | None = None
+) -> dict:
+    """Mean of a - b over the units (subjects) both hold, with the audit's bootstrap
+    interval of that mean and the Wilcoxon signed-rank p-value: how every published
+    difference is judged, for reports that compare results no number was published for."""
+    rule = rule or Rule()
+    common = a.index.intersection(b.index)
+    d = (a.loc[common] - b.loc[common]).to_numpy(float)
+    n = int(d.size)
+    lo, hi = _bootstrap(d, rule, rule.confidence if confidence is None else confidence)
+    return {
+        "mean": float(d.mean()) if n else float("nan"),
+        "sd": float(d.std(ddof=1)) if n > 1 else float("nan"),
+        "n": n,
+        "ci_low": lo,
+        "ci_high": hi,
+        "p_value": _wilcoxon(d),
+        "test": "paired by subject: bootstrap interval, Wilcoxon signed-rank p",
+    }
+
+
 # ----------------------------------------------------------------------------- one row
 
 
@@ -330,19 +352,17 @@ def _judge_row(pub: pd.Series, a: pd.Series, b: pd.Series | None, rule: Rule, sp
         out.update(difference=value - target, ci_low=lo - target, ci_high=hi - target)
         return out, _judge(lo, hi, target, margin, bound), notes
     if paired:
-        d = (a - b.loc[a.index]).to_numpy(float)
-        n = int(d.size)
-        mean = float(d.mean())
-        lo, hi = _bootstrap(d, rule, boot_conf)
+        pair = paired_difference(a, b, rule, boot_conf)
+        lo, hi = pair["ci_low"], pair["ci_high"]
         out.update(
-            reproduced_mean=mean,
-            reproduced_sd=float(d.std(ddof=1)) if n > 1 else float("nan"),
-            n=n,
-            difference=mean - target,
+            reproduced_mean=pair["mean"],
+            reproduced_sd=pair["sd"],
+            n=pair["n"],
+            difference=pair["mean"] - target,
             ci_low=lo - target,
             ci_high=hi - target,
-            p_value=_wilcoxon(d),
-            test="paired by subject: bootstrap interval, Wilcoxon signed-rank p",
+            p_value=pair["p_value"],
+            test=pair["test"],
         )
     else:
         va, vb = a.to_numpy(float), b.to_numpy(float)

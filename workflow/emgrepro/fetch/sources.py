@@ -75,10 +75,17 @@ class SourcePlan:
 
 
 def needed_exercises(config: dict, dataset: str) -> list[int] | None:
-    """Union of the exercises the run's preprocessings read (None: all of them)."""
+    """Union of the exercises the run's preprocessings read (None: all of them): those of
+    the experiments of the papers this run selects."""
+    papers = set(config.get("papers") or [])
+    used = {
+        exp["preprocessing"]
+        for exp in config["experiments"].values()
+        if not papers or exp["paper"] in papers
+    }
     wanted: set[int] = set()
-    for prep in config["preprocessing"].values():
-        if prep["dataset"] != dataset:
+    for name, prep in config["preprocessing"].items():
+        if prep["dataset"] != dataset or name not in used:
             continue
         if prep.get("exercises") is None:
             return None

@@ -1,7 +1,7 @@
 """The classical grid of Atzori et al. 2016: every classifier on every feature set, fitted
 on one subject's training windows, features computed once for all cells.
 
-Used by: atzori2016 (DOI 10.3389/fnbot.2016.00009; the features and classifiers follow
+Used by: atzori2016, ding2018 (DOI 10.3389/fnbot.2016.00009; the features and classifiers follow
 Atzori et al. 2014, Scientific Data, DOI 10.1038/sdata.2014.53).
 
 Classifiers: LDA, SVM (RBF), Random Forests, k nearest neighbours (scikit-learn). Feature

@@ -1,6 +1,6 @@
 """Within-subject: train and test on one subject, split by repetition (trial).
 
-Used by: baseline, hristov2026, zhai2017.
+Used by: baseline, hristov2026, atzori2016, zhai2017, ding2018.
 
 Optionally (``val_fraction``) the last share of every training trial is held out in time
 for early stopping, as ``subject_transfer`` does, and (``subjects``) only some subjects of
