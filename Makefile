@@ -1,5 +1,5 @@
 # make install: build .venv once.  make demo: run the embedded DAG end to end.
-# make test: the test suite (includes a real run of the demo DAG).
+# make test: the test suite (includes a real run of the demo DAG). make test-fast: no slow tests.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CORES ?= 2
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test test-fast lint bench clean
 
 install: $(STAMP)
 
@@ -25,6 +25,10 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q -ra --durations=15
+
+# the inner loop: every module, no real-data, demo or Slurm runs (about 3 minutes on 2 cores)
+test-fast: install
+	$(BIN)/python -m pytest -q -ra -m "not slow"
 
 lint: install
 	$(BIN)/ruff check workflow tests bench notebooks

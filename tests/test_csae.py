@@ -29,9 +29,11 @@ def test_decoder_mirrors_input_length(n_times):
 
 
 def test_models_follow_the_constructor_convention():
-    for name in MODELS.names():  # 400 samples: long enough for every model's input
-        est = build_model(name, n_chans=2, n_outputs=4, n_times=400)
-        assert (est.n_chans, est.n_outputs, est.n_times) == (2, 4, 400)
+    # 12 electrodes x 400 samples: enough for every model's input (Ding's mixing layers
+    # span 13 electrode rows with padding)
+    for name in MODELS.names():
+        est = build_model(name, n_chans=12, n_outputs=4, n_times=400)
+        assert (est.n_chans, est.n_outputs, est.n_times) == (12, 4, 400)
 
 
 def _table(tmp_path, **kwargs):
