@@ -62,6 +62,15 @@ def run_snakemake(
     return proc
 
 
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> Path:
+    """The whole demo (every paper on the synthetic twins), run once for every test that
+    reads its results: the paper tests look at their own paper's rows and report."""
+    workdir = tmp_path_factory.mktemp("demo")
+    run_snakemake(workdir, "--cores", "2", "--configfile", str(REPO / "config" / "demo.yaml"))
+    return workdir
+
+
 def write_yaml(path: Path, data: dict) -> Path:
     import yaml
 

@@ -33,7 +33,7 @@ def test_demo_config_merges_over_full():
     assert cfg.is_synthetic(out, "khushaba_2ch") and cfg.is_synthetic(out, "ninapro_db2")
     assert "baseline_6class" in out["experiments"]
     # each paper's demo section applies on top of its own file
-    assert out["experiments"]["hristov2026_6class"]["training"]["max_epochs"] == 8
+    assert out["experiments"]["hristov2026_6class"]["training"]["max_epochs"] == 5
     assert out["preprocessing"]["ninapro_db2_wu"]["window"]["step_ms"] == 100
     assert cfg.dataset_subjects(out, "khushaba_2ch") == [1, 2, 4, 5]
     assert cfg.dataset_subjects(out, "ninapro_db2") == [1, 2, 26, 27]

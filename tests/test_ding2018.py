@@ -13,7 +13,6 @@ import pytest
 import torch
 from torch import nn
 
-from conftest import REPO, run_snakemake
 from emgrepro.config import check_parameters, load
 from emgrepro.datasets.synthetic import write_twin
 from emgrepro.errors import ConfigError
@@ -255,20 +254,16 @@ def test_the_reports_comparisons_are_the_audits_paired_test():
 
 
 @pytest.mark.slow
-def test_the_papers_demo_runs_and_every_row_is_computed(tmp_path):
-    run_snakemake(
-        tmp_path, "--cores", "2", "--configfile", str(REPO / "config" / "demo.yaml"),
-        "--config", "papers=[ding2018]",
-    )  # fmt: skip
-    audit = pd.read_csv(tmp_path / "results" / "audit.csv", keep_default_na=False)
+def test_the_papers_demo_runs_and_every_row_is_computed(demo_run):
+    audit = pd.read_csv(demo_run / "results" / "audit.csv", keep_default_na=False)
     ding = audit[audit.paper == "ding2018"]
     assert len(ding) and set(ding["verdict"]) == {"synthetic"}
     assert (ding["n"] >= 3).all()
-    html = (tmp_path / "results" / "reports" / "ding2018.html").read_text()
+    html = (demo_run / "results" / "reports" / "ding2018.html").read_text()
     assert "Synthetic data" in html and html.count("<img") >= 3
     assert "Kernel size" in html and "Muscle independence" in html
-    figures = {p.name for p in (tmp_path / "results" / "figures" / "ding2018").glob("*.png")}
+    figures = {p.name for p in (demo_run / "results" / "figures" / "ding2018").glob("*.png")}
     assert {"table2.png", "per_subject.png", "confusion_c_b1pb2.png"} <= figures
-    scores = pd.read_csv(tmp_path / "results" / "scores.csv")
+    scores = pd.read_csv(demo_run / "results" / "scores.csv")
     # four gestures in both demo experiments: no new class count in the full demo
     assert set(scores.loc[scores.paper == "ding2018", "n_classes"]) == {4}

@@ -62,13 +62,6 @@ def test_schema_error_stops_snakemake(tmp_path):
     assert "at 'device'" in proc.stdout + proc.stderr
 
 
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("demo")
-    run_snakemake(workdir, "--cores", "2", "--configfile", DEMO)
-    return workdir
-
-
 @pytest.mark.slow
 def test_demo_produces_scores_reports_and_audit(demo_run):
     scores = pd.read_csv(demo_run / "results" / "scores.csv")

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import scipy.io
 
-from conftest import REPO, run_snakemake
+from conftest import REPO
 from emgrepro.config import jobs, load
 from emgrepro.datasets.synthetic import write_twin
 from emgrepro.evaluation.run import seed_everything
@@ -479,19 +479,10 @@ def test_published_rows_match_reference(published):
 
 
 @pytest.mark.slow
-def test_demo_dag_of_the_paper_renders_every_table_and_figure(tmp_path):
-    run_snakemake(
-        tmp_path,
-        "--cores",
-        "2",
-        "--configfile",
-        str(REPO / "config" / "demo.yaml"),
-        "--config",
-        "papers=[zhai2017]",
-    )
+def test_demo_dag_of_the_paper_renders_every_table_and_figure(demo_run):
     import nbformat
 
-    nb = nbformat.read(tmp_path / "results" / "reports" / "zhai2017.ipynb", as_version=4)
+    nb = nbformat.read(demo_run / "results" / "reports" / "zhai2017.ipynb", as_version=4)
     shown = []
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -516,9 +507,9 @@ def test_demo_dag_of_the_paper_renders_every_table_and_figure(tmp_path):
     images = sum(
         1 for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})
     )
-    figures = {p.name for p in (tmp_path / "results" / "figures" / "zhai2017").glob("*.png")}
+    figures = {p.name for p in (demo_run / "results" / "figures" / "zhai2017").glob("*.png")}
     assert {"accuracy_by_session.png", "gain_per_subject.png"} <= figures and images >= 2
-    audit = pd.read_csv(tmp_path / "results" / "audit.csv")
+    audit = pd.read_csv(demo_run / "results" / "audit.csv")
     zhai = audit[audit["paper"] == "zhai2017"]
     assert len(zhai) == len(pd.read_csv(published_csv("zhai2017")))
     assert set(zhai["verdict"]) == {"synthetic"}, "every published number of paper 2 is computed"
