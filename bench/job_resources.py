@@ -8,7 +8,7 @@ fork of a server outside the job's process tree, so this script runs the workflo
 
     python bench/job_resources.py                          # the demo, every paper
     python bench/job_resources.py --papers baseline hristov2026
-    python bench/job_resources.py --from results-dir       # a finished run's benchmarks/
+    python bench/job_resources.py --from WORKDIR           # a finished run (its benchmarks/)
 
 It prints, per rule and paper, the jobs measured, the largest peak memory and wall time, and
 the largest ``peak_memory_mb`` the training jobs recorded themselves (their JSON files).

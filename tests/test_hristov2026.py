@@ -15,8 +15,8 @@ from emgrepro.protocols import PROTOCOLS
 
 # Test-sized run (the full config trains longer, windows every 50 ms and runs three seeds):
 # windows every 100 ms, at most 15 epochs, one seed, no few-shot curve (the demo runs it);
-# the four protocols, their leaky twins and the baselines (the CNN ablation on the 6-class
-# protocols only: its incremental extension runs in the demo).
+# the four protocols, their leaky twins and the TD+LDA baseline (the CNN ablation runs in
+# the demo: on real data it would double the deep jobs of this test).
 TEST_SETTINGS = {
     "papers": ["hristov2026"],
     "preprocessing": {"khushaba_250ms": {"window": {"step_ms": 100}}},
@@ -25,6 +25,7 @@ TEST_SETTINGS = {
             "seeds": [0],
             "training": {"max_epochs": 15, "patience": 4},
             "protocols": {"few_shot_curve": None},
+            "models": {"cnn": None},
         },
         "hristov2026_10class": {
             "seeds": [0],
@@ -75,9 +76,8 @@ def test_csae_protocols_on_real_data(real_run):
     assert within >= 0.85
     assert few - loso >= 0.20
     assert incremental >= 0.70
-    for model in ("cnn", "td_lda"):
-        for protocol in ("within_subject", "multi_subject", "loso", "few_shot"):
-            assert 0 <= _f1(scores, protocol, model) <= 1
+    for protocol in ("within_subject", "multi_subject", "loso", "few_shot"):
+        assert 0 <= _f1(scores, protocol, "td_lda") <= 1
     assert set(scores.protocol) == {
         "within_subject", "multi_subject", "loso", "few_shot", "incremental",
         "multi_subject_window_split", "few_shot_window_split", "incremental_window_split",

@@ -24,12 +24,13 @@ PROFILE = str(REPO / "profiles" / "slurm")
 # The baseline paper on 3 of the demo's 4 subjects: 14 training jobs.
 SMALL = {"papers": ["baseline"], "subjects": {"khushaba_2ch": [1, 2, 4]}}
 # ... plus one PyTorch model (Hristov's CNN ablation, within-subject): 3 jobs that request a
-# GPU on a cluster, beside the 14 scikit-learn jobs that must not.
+# GPU on a cluster, beside the 7 scikit-learn jobs of the 6-class baseline that must not.
 HRISTOV_UNUSED = ["multi_subject", "multi_subject_window_split", "loso", "few_shot"]
 WITH_DEEP = {
     "papers": ["baseline", "hristov2026"],
     "subjects": {"khushaba_2ch": [1, 2, 4]},
     "experiments": {
+        "baseline_10class": {"models": {"td_lda": None}},  # 7 scikit-learn jobs are enough
         "hristov2026_10class": None,
         "hristov2026_6class": {
             "protocols": {
@@ -40,6 +41,7 @@ WITH_DEEP = {
     },
 }
 N_DEEP = 3
+N_CLASSICAL = 7  # 3 within-subject, 1 multi-subject, 3 LOSO
 
 
 def _plan(out: str) -> tuple[dict, dict]:
@@ -141,10 +143,10 @@ def test_demo_scores_on_slurm_equal_local_run(slurm, tmp_path):
     logs = [Path(log) for _, log in submitted]
     kinds = [log.relative_to(on_slurm / ".snakemake" / "slurm_logs").parts[0] for log in logs]
     n_scores = len(list((on_slurm / "results" / "scores").rglob("*.csv")))
-    assert n_scores == 14 + N_DEEP
+    assert n_scores == N_CLASSICAL + N_DEEP
     # every training job went as its own Slurm job, the short jobs as two group jobs
     # (whose logs are in group_<group>_<its rules>/)
-    assert kinds.count("rule_train_classical") == 14, kinds
+    assert kinds.count("rule_train_classical") == N_CLASSICAL, kinds
     assert kinds.count("rule_train") == N_DEEP, kinds
     groups = sorted(k.split("_")[1] for k in kinds if k.startswith("group_"))
     assert groups == ["collect", "subjects"], kinds
