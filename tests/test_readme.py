@@ -43,6 +43,7 @@ def readme_commands() -> list[str]:
 CHECKS = {
     "make demo": "make-plan",
     "make test": "make-plan",
+    "make test-fast": "make-plan",
     ".venv/bin/snakemake --cores all --configfile config/config.yaml my-site.yaml": "run",
     ".venv/bin/snakemake --unlock": "run",
     ".venv/bin/python -m emgrepro job --configfile config/demo.yaml --experiment "
