@@ -33,9 +33,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import seaborn as sns
 from IPython.display import Markdown, display
-from sklearn.metrics import confusion_matrix
 
-from emgrepro.report import banner_markdown, load_tables, pooled_predictions
+from emgrepro.report import banner_markdown, confusion_heatmap, load_tables, pooled_predictions
 
 tables = load_tables(paper, scores_csv, timings_csv, audit_csv)
 scores = tables.scores
@@ -90,11 +89,7 @@ for ax, exp in zip(axes, sorted(scores["experiment"].unique())):
         ax.set_axis_off()
         continue
     y_true, y_pred, classes = pred
-    cm = confusion_matrix(y_true, y_pred, labels=range(len(classes)), normalize="true")
-    sns.heatmap(cm, annot=True, fmt=".2f", cmap="Blues", cbar=False, ax=ax)
-    ax.set_title(f"{exp}")
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
+    confusion_heatmap(ax, y_true, y_pred, [str(int(c)) for c in classes], exp)
 plt.tight_layout()
 plt.savefig(Path(figures_dir) / "confusion_within_subject.png", dpi=120)
 plt.show()

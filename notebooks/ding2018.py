@@ -40,12 +40,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
-from sklearn.metrics import confusion_matrix
 
 from emgrepro.report import (
     NOT_COMPUTED,
     banner_markdown,
     choices_markdown,
+    confusion_heatmap,
     load_tables,
     mean_sd,
     paired_comparisons,
@@ -234,21 +234,8 @@ found = [(exp, p) for exp, p in found if p is not None]
 if found:
     fig, axes = plt.subplots(1, len(found), figsize=(7 * len(found), 6), squeeze=False)
     for ax, (exp, (y_true, y_pred, classes)) in zip(axes[0], found):
-        cm = confusion_matrix(y_true, y_pred, labels=range(len(classes)), normalize="true")
         names = [str(int(c)) for c in classes]
-        sns.heatmap(
-            cm,
-            annot=len(classes) <= 20,
-            fmt=".2f",
-            cmap="Blues",
-            cbar=False,
-            ax=ax,
-            xticklabels=names,
-            yticklabels=names,
-        )
-        ax.set_title(f"C-B1PB2, {exp} ({len(classes)} gestures)")
-        ax.set_xlabel("predicted")
-        ax.set_ylabel("true")
+        confusion_heatmap(ax, y_true, y_pred, names, f"C-B1PB2, {exp} ({len(classes)} gestures)")
     fig.tight_layout()
     fig.savefig(FIG / "confusion_c_b1pb2.png", dpi=120)
     plt.show()

@@ -35,7 +35,6 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
-from sklearn.metrics import confusion_matrix
 
 from emgrepro.evaluation.cost import inference_cost
 from emgrepro.models import build_model
@@ -45,6 +44,7 @@ from emgrepro.report import (
     banner_markdown,
     choices_markdown,
     claims,
+    confusion_heatmap,
     load_tables,
     mean_sd,
     per_subject,
@@ -250,20 +250,7 @@ for ax, (exp, proto) in zip(
         continue
     y_true, y_pred, classes = pred
     names = [CLASS_NAMES.get(int(c), str(c)) for c in classes]
-    cm = confusion_matrix(y_true, y_pred, labels=range(len(classes)), normalize="true")
-    sns.heatmap(
-        cm,
-        annot=True,
-        fmt=".2f",
-        cmap="Blues",
-        cbar=False,
-        ax=ax,
-        xticklabels=names,
-        yticklabels=names,
-    )
-    ax.set_title(f"{len(classes)} classes ({proto})")
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
+    confusion_heatmap(ax, y_true, y_pred, names, f"{len(classes)} classes ({proto})")
 plt.tight_layout()
 plt.savefig(FIG / "confusion_matrices.png", dpi=120)
 plt.show()

@@ -301,3 +301,16 @@ def pooled_predictions(results_dir: str, experiment: str, protocol: str, model: 
         np.concatenate([p["y_pred"] for p in parts]),
         parts[0]["classes"],
     )
+
+
+def confusion_heatmap(ax, y_true, y_pred, names: list[str], title: str) -> None:
+    """Row-normalised confusion matrix (recall on the diagonal), annotated up to 20 classes."""
+    import seaborn as sns
+    from sklearn.metrics import confusion_matrix
+
+    cm = confusion_matrix(y_true, y_pred, labels=range(len(names)), normalize="true")
+    sns.heatmap(cm, annot=len(names) <= 20, fmt=".2f", cmap="Blues", cbar=False, ax=ax,
+                xticklabels=names, yticklabels=names)  # fmt: skip
+    ax.set_title(title)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
