@@ -71,6 +71,50 @@ def demo_run(tmp_path_factory) -> Path:
     return workdir
 
 
+# The real Khushaba subset at test size (the full config trains longer, windows every 50 ms
+# and runs three seeds): windows every 100 ms, at most 15 epochs, one seed, no few-shot
+# curve (the demo runs it); Hristov's four protocols, their leaky twins and the TD+LDA
+# baseline (the CNN ablation runs in the demo: on real data it would double the deep jobs),
+# and the classical baseline paper on the same windows.
+KHUSHABA_REAL_SUBJECTS = [1, 2, 4, 5]
+KHUSHABA_REAL_SETTINGS = {
+    "papers": ["baseline", "hristov2026"],
+    "preprocessing": {"khushaba_250ms": {"window": {"step_ms": 100}}},
+    "experiments": {
+        "hristov2026_6class": {
+            "seeds": [0],
+            "training": {"max_epochs": 15, "patience": 4},
+            "protocols": {"few_shot_curve": None},
+            "models": {"cnn": None},
+        },
+        "hristov2026_10class": {
+            "seeds": [0],
+            "training": {"max_epochs": 15, "patience": 4},
+            "models": {"cnn": None},
+        },
+    },
+}
+
+
+@pytest.fixture(scope="session")
+def khushaba_real_run(tmp_path_factory) -> Path:
+    """One Snakemake run on the real Khushaba subset (../shared/data), read by the baseline
+    and the Hristov 2026 tests: a user's local mirror, pointed at by ``sources``."""
+    zip_path = need_shared(KHUSHABA_DEV_ZIP)
+    workdir = tmp_path_factory.mktemp("khushaba_real")
+    write_yaml(
+        workdir / "real.yaml",
+        {
+            **KHUSHABA_REAL_SETTINGS,
+            "sources": {"khushaba_2ch": str(zip_path)},
+            "subjects": {"khushaba_2ch": KHUSHABA_REAL_SUBJECTS},
+            "checksum_lock": str(workdir / "checksums.lock"),
+        },
+    )
+    run_snakemake(workdir, "--cores", "2", "--configfile", "real.yaml")
+    return workdir
+
+
 def write_yaml(path: Path, data: dict) -> Path:
     import yaml
 

@@ -1,5 +1,6 @@
 """Hristov 2026 on the real Khushaba subset: all four protocols of the CSAE and the
-baselines, through Snakemake, with the test-sized settings stated in the config below."""
+baselines, through Snakemake, with the test-sized settings of conftest.KHUSHABA_REAL_SETTINGS
+(the run is shared with the baseline paper's test)."""
 
 from __future__ import annotations
 
@@ -7,55 +8,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import KHUSHABA_DEV_ZIP, REPO, need_shared, run_snakemake, write_yaml
+from conftest import KHUSHABA_REAL_SUBJECTS, REPO
 from emgrepro.config import load
 from emgrepro.preprocess.table import WindowTable
 from emgrepro.preprocess.windows import SubjectWindows
 from emgrepro.protocols import PROTOCOLS
 
-# Test-sized run (the full config trains longer, windows every 50 ms and runs three seeds):
-# windows every 100 ms, at most 15 epochs, one seed, no few-shot curve (the demo runs it);
-# the four protocols, their leaky twins and the TD+LDA baseline (the CNN ablation runs in
-# the demo: on real data it would double the deep jobs of this test).
-TEST_SETTINGS = {
-    "papers": ["hristov2026"],
-    "preprocessing": {"khushaba_250ms": {"window": {"step_ms": 100}}},
-    "experiments": {
-        "hristov2026_6class": {
-            "seeds": [0],
-            "training": {"max_epochs": 15, "patience": 4},
-            "protocols": {"few_shot_curve": None},
-            "models": {"cnn": None},
-        },
-        "hristov2026_10class": {
-            "seeds": [0],
-            "training": {"max_epochs": 15, "patience": 4},
-            "models": {"cnn": None},
-        },
-    },
-}
-
 
 @pytest.fixture(scope="module")
-def real_run(tmp_path_factory):
-    zip_path = need_shared(KHUSHABA_DEV_ZIP)
-    workdir = tmp_path_factory.mktemp("hristov_real")
-    write_yaml(
-        workdir / "real.yaml",
-        {
-            **TEST_SETTINGS,
-            "sources": {"khushaba_2ch": str(zip_path)},
-            "subjects": {"khushaba_2ch": [1, 2, 4, 5]},
-            "checksum_lock": str(workdir / "checksums.lock"),
-        },
-    )
-    run_snakemake(workdir, "--cores", "2", "--configfile", "real.yaml")
-    return workdir
+def real_run(khushaba_real_run):
+    """The shared real Khushaba run (conftest.KHUSHABA_REAL_SETTINGS: test-sized)."""
+    return khushaba_real_run
 
 
 def _f1(scores: pd.DataFrame, protocol: str, model: str = "csae", n: int = 6) -> float:
     sel = scores[
-        (scores.protocol == protocol)
+        (scores.paper == "hristov2026")
+        & (scores.protocol == protocol)
         & (scores.model == model)
         & (scores.n_classes == n)
         & (scores.metric == "f1_macro")
@@ -117,14 +86,16 @@ def test_leaky_twins_share_samples_and_trial_splits_do_not(real_run, experiment,
     config = load([REPO / "config" / "config.yaml", real_run / "real.yaml"])
     exp = config["experiments"][experiment]
     proto = PROTOCOLS.get(protocol)
-    for subject in (1, 2, 4, 5):
+    for subject in KHUSHABA_REAL_SUBJECTS:
         sw = SubjectWindows.load(
             real_run / "results" / "windows" / exp["preprocessing"] / f"sub-{subject}"
         )
         table = WindowTable([sw], exp["classes"])
         n_base = 6 if experiment.endswith("10class") else None
         fold = str(subject)
-        split = proto.split(table, fold, [1, 2, 4, 5], exp["protocols"][protocol], 0, n_base)
+        split = proto.split(
+            table, fold, KHUSHABA_REAL_SUBJECTS, exp["protocols"][protocol], 0, n_base
+        )
         shared, n_test = _shared_samples(table, split)
         assert n_test > 0
         assert (shared > 0) == leaky, (protocol, subject, shared)

@@ -23,14 +23,16 @@ DEMO = str(REPO / "config" / "demo.yaml")
 PROFILE = str(REPO / "profiles" / "slurm")
 # The baseline paper on 3 of the demo's 4 subjects: 14 training jobs.
 SMALL = {"papers": ["baseline"], "subjects": {"khushaba_2ch": [1, 2, 4]}}
-# ... plus one PyTorch model (Hristov's CNN ablation, within-subject): 3 jobs that request a
-# GPU on a cluster, beside the 7 scikit-learn jobs of the 6-class baseline that must not.
+# The real run: 2 of the demo's subjects; the 6-class baseline's 3 scikit-learn jobs
+# (within-subject and multi-subject; LOSO needs a third subject) must not request a GPU,
+# and 2 jobs of one PyTorch model (Hristov's CNN ablation, within-subject) must.
 HRISTOV_UNUSED = ["multi_subject", "multi_subject_window_split", "loso", "few_shot"]
 WITH_DEEP = {
     "papers": ["baseline", "hristov2026"],
-    "subjects": {"khushaba_2ch": [1, 2, 4]},
+    "subjects": {"khushaba_2ch": [1, 2]},
     "experiments": {
-        "baseline_10class": {"models": {"td_lda": None}},  # 7 scikit-learn jobs are enough
+        "baseline_6class": {"protocols": {"loso": None}},
+        "baseline_10class": {"models": {"td_lda": None}},
         "hristov2026_10class": None,
         "hristov2026_6class": {
             "protocols": {
@@ -40,8 +42,8 @@ WITH_DEEP = {
         },
     },
 }
-N_DEEP = 3
-N_CLASSICAL = 7  # 3 within-subject, 1 multi-subject, 3 LOSO
+N_DEEP = 2
+N_CLASSICAL = 3  # 2 within-subject, 1 multi-subject
 
 
 def _plan(out: str) -> tuple[dict, dict]:
