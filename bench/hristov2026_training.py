@@ -15,7 +15,13 @@ adaptation epochs, which train only some layers: between a forward pass and a fu
 training epoch each. The projection is a range, not a measured run: ../shared holds 4 of
 the 8 real subjects.
 
+``--configfile`` projects another configuration instead (its subjects and settings), and
+``--measured WORKDIR`` prints beside each row the job-seconds that a finished run of that
+configuration took (its Snakemake ``benchmarks/train`` records): the check of the method.
+
     .venv/bin/python bench/hristov2026_training.py [--device cuda] [--threads 1] [--cores 2]
+    .venv/bin/python bench/hristov2026_training.py --configfile WORKDIR/real.yaml \
+        --measured WORKDIR
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import numpy as np
 import torch
 
 from emgrepro.config import jobs, load
+from emgrepro.datasets.registry import dataset_subjects
 from emgrepro.evaluation.run import hardware
 from emgrepro.models import MODELS, build_model
 from emgrepro.preprocess.table import WindowTable
@@ -38,7 +45,7 @@ from emgrepro.protocols import PROTOCOLS
 from emgrepro.recording import Recording
 
 REPO = Path(__file__).resolve().parents[1]
-SUBJECTS = [1, 2, 4, 5, 6, 8, 9, 10]  # REFERENCE.md: the 8 subjects of the 2-channel data
+EIGHT = [1, 2, 4, 5, 6, 8, 9, 10]  # REFERENCE.md: the 8 subjects of the 2-channel data
 FS, TRIAL_S, N_MOVEMENTS, N_TRIALS = 4000.0, 5.0, 10, 6
 
 
@@ -92,13 +99,16 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1, help="threads per job")
     ap.add_argument("--cores", type=int, default=2, help="jobs at a time (snakemake --cores)")
     ap.add_argument("--windows", type=int, default=3000, help="windows of the timed epoch")
+    ap.add_argument("--configfile", type=Path, help="project this config instead")
+    ap.add_argument("--measured", type=Path, help="a finished run of it: its job-seconds")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    config = load_full_config()
-    deep = [j for j in jobs(config) if MODELS.get(j.model).uses_gpu]
+    config = load_config(args.configfile)
+    deep = [j for j in jobs(config) if j.paper == "hristov2026" and MODELS.get(j.model).uses_gpu]
     with tempfile.TemporaryDirectory() as tmp:
         window = config["preprocessing"]["khushaba_250ms"]["window"]
-        subjects = [subject_windows(Path(tmp), s, window) for s in SUBJECTS]
+        ids = dataset_subjects(config, "khushaba_2ch")
+        subjects = [subject_windows(Path(tmp), s, window) for s in ids]
         full = WindowTable(subjects, list(range(1, N_MOVEMENTS + 1)))
         rates = {}
         for spec in deep:
@@ -138,29 +148,47 @@ def main() -> None:
     for model, (tr, inf) in rates.items():
         print(f"| {model} | {tr:,.0f} | {inf:,.0f} |")
     print()
-    print("| experiment | protocol | model | jobs | training windows per job | job-hours |")
-    print("|---|---|---|---|---|---|")
-    low = high = 0.0
+    unit, per = ("job-seconds", 1) if args.measured else ("job-hours", 3600)
+    head = f"| experiment | protocol | model | jobs | training windows per job | {unit} |"
+    line = "|---|---|---|---|---|---|"
+    if args.measured:
+        head, line = head + " measured |", line + "---|"
+    print(head)
+    print(line)
+    low = high = took = 0.0
     for (exp, proto, model), (n, windows, lo, hi) in sorted(rows.items()):
-        print(
-            f"| {exp} | {proto} | {model} | {n} | {windows / n:,.0f} "
-            f"| {lo / 3600:.2f}-{hi / 3600:.2f} |"
-        )
+        cells = f"| {exp} | {proto} | {model} | {n} | {windows / n:,.0f} "
+        cells += f"| {lo / per:,.2f}-{hi / per:,.2f} |"
+        if args.measured:
+            seconds = measured(args.measured, exp, proto, model)
+            took += seconds
+            cells += f" {seconds:,.1f} |"
+        print(cells)
         low, high = low + lo, high + hi
     print()
+    if args.measured:
+        print(f"projected {low:,.0f}-{high:,.0f} job-seconds; the run took {took:,.0f}")
     print(
-        f"{len(deep)} PyTorch jobs: {low / 3600:.1f}-{high / 3600:.1f} job-hours, "
-        f"{low / 3600 / args.cores:.1f}-{high / 3600 / args.cores:.1f} h of wall time "
+        f"{len(deep)} PyTorch jobs: {low / 3600:.2f}-{high / 3600:.2f} job-hours, "
+        f"{low / 3600 / args.cores:.2f}-{high / 3600 / args.cores:.2f} h of wall time "
         f"with {args.cores} jobs at a time"
     )
 
 
-def load_full_config() -> dict:
-    """config/config.yaml with Hristov 2026 alone and all 8 subjects."""
+def load_config(configfile: Path | None) -> dict:
+    """config/config.yaml with ``configfile``, or with Hristov 2026 and all 8 subjects."""
+    if configfile is not None:
+        return load([REPO / "config" / "config.yaml", configfile])
     with tempfile.TemporaryDirectory() as tmp:
         user = Path(tmp) / "eight.yaml"
-        user.write_text(f"papers: [hristov2026]\nsubjects: {{khushaba_2ch: {SUBJECTS}}}\n")
+        user.write_text(f"papers: [hristov2026]\nsubjects: {{khushaba_2ch: {EIGHT}}}\n")
         return load([REPO / "config" / "config.yaml", user])
+
+
+def measured(workdir: Path, experiment: str, protocol: str, model: str) -> float:
+    """Wall seconds of a finished run's jobs of one (experiment, protocol, model)."""
+    folder = workdir / "benchmarks" / "train" / experiment / protocol / model
+    return sum(float(f.read_text().splitlines()[1].split()[0]) for f in folder.glob("*.tsv"))
 
 
 if __name__ == "__main__":
