@@ -72,10 +72,11 @@ def demo_run(tmp_path_factory) -> Path:
 
 
 # The real Khushaba subset at test size (the full config trains longer, windows every 50 ms
-# and runs three seeds): windows every 100 ms, at most 15 epochs, one seed, no few-shot
-# curve (the demo runs it); Hristov's four protocols, their leaky twins and the TD+LDA
-# baseline (the CNN ablation runs in the demo: on real data it would double the deep jobs),
-# and the classical baseline paper on the same windows.
+# and runs three seeds): windows every 100 ms, at most 15 epochs, one seed, 10 epochs of
+# few-shot fine-tuning and of incremental extension (15 and 20 in the full config), no
+# few-shot curve (the demo runs it); Hristov's four protocols, their leaky twins and the
+# TD+LDA baseline (the CNN ablation runs in the demo: on real data it would double the deep
+# jobs), and the classical baseline paper on the same windows.
 KHUSHABA_REAL_SUBJECTS = [1, 2, 4, 5]
 KHUSHABA_REAL_SETTINGS = {
     "papers": ["baseline", "hristov2026"],
@@ -84,12 +85,20 @@ KHUSHABA_REAL_SETTINGS = {
         "hristov2026_6class": {
             "seeds": [0],
             "training": {"max_epochs": 15, "patience": 4},
-            "protocols": {"few_shot_curve": None},
+            "protocols": {
+                "few_shot": {"fine_tune": {"epochs": 10}},
+                "few_shot_window_split": {"fine_tune": {"epochs": 10}},
+                "few_shot_curve": None,
+            },
             "models": {"cnn": None},
         },
         "hristov2026_10class": {
             "seeds": [0],
             "training": {"max_epochs": 15, "patience": 4},
+            "protocols": {
+                "incremental": {"epochs": 10},
+                "incremental_window_split": {"epochs": 10},
+            },
             "models": {"cnn": None},
         },
     },
@@ -101,7 +110,7 @@ def khushaba_real_run(tmp_path_factory) -> Path:
     """One Snakemake run on the real Khushaba subset (../shared/data), read by the baseline
     and the Hristov 2026 tests: a user's local mirror, pointed at by ``sources``."""
     zip_path = need_shared(KHUSHABA_DEV_ZIP)
-    workdir = tmp_path_factory.mktemp("khushaba_real")
+    workdir = tmp_path_factory.mktemp("khushaba_real_run")
     write_yaml(
         workdir / "real.yaml",
         {
