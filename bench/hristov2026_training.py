@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from job_resources import read_benchmarks
 
 from emgrepro.config import jobs, load
 from emgrepro.datasets.registry import dataset_subjects
@@ -88,9 +89,10 @@ def throughput(spec, table: WindowTable, device: str, n: int) -> tuple[float, fl
 
 
 def adaptation_epochs(spec) -> int:
-    """Epochs of a job that adapts its parent's model (few-shot, incremental)."""
-    params = spec.protocol_params
-    return int((params.get("fine_tune") or {}).get("epochs") or params.get("epochs"))
+    """Epochs of a job that adapts its parent's model: few-shot fine-tuning or incremental
+    extension, as the protocol parses its parameters (defaults included)."""
+    params = PROTOCOLS.get(spec.protocol).params(spec.protocol_params)
+    return int(getattr(params, "fine_tune", params).epochs)
 
 
 def main() -> None:
@@ -116,12 +118,16 @@ def main() -> None:
                 rates[spec.model] = throughput(spec, full, args.device, args.windows)
         where = hardware(torch.device(args.device), args.threads)
         rows: dict = defaultdict(lambda: [0, 0, 0.0, 0.0])  # jobs, train windows, low, high
+        tables: dict = {}
         for spec in deep:
             train_rate, infer_rate = rates[spec.model]
             protocol = PROTOCOLS.get(spec.protocol)
             parent = spec.extra.get("parent")
             n_base = len(parent["classes"]) if parent else None
-            table = WindowTable(subjects, spec.classes)
+            classes = tuple(spec.classes)
+            if classes not in tables:
+                tables[classes] = WindowTable(subjects, list(classes))
+            table = tables[classes]
             split = protocol.split(
                 table, spec.fold, spec.subjects, spec.protocol_params, spec.seed, n_base
             )
@@ -156,11 +162,13 @@ def main() -> None:
     print(head)
     print(line)
     low = high = took = 0.0
+    done = read_benchmarks(args.measured) if args.measured else None
     for (exp, proto, model), (n, windows, lo, hi) in sorted(rows.items()):
         cells = f"| {exp} | {proto} | {model} | {n} | {windows / n:,.0f} "
         cells += f"| {lo / per:,.2f}-{hi / per:,.2f} |"
         if args.measured:
-            seconds = measured(args.measured, exp, proto, model)
+            mine = (done.experiment == exp) & (done.protocol == proto) & (done.model == model)
+            seconds = float(done.loc[mine, "s"].sum())
             took += seconds
             cells += f" {seconds:,.1f} |"
         print(cells)
@@ -183,12 +191,6 @@ def load_config(configfile: Path | None) -> dict:
         user = Path(tmp) / "eight.yaml"
         user.write_text(f"papers: [hristov2026]\nsubjects: {{khushaba_2ch: {EIGHT}}}\n")
         return load([REPO / "config" / "config.yaml", user])
-
-
-def measured(workdir: Path, experiment: str, protocol: str, model: str) -> float:
-    """Wall seconds of a finished run's jobs of one (experiment, protocol, model)."""
-    folder = workdir / "benchmarks" / "train" / experiment / protocol / model
-    return sum(float(f.read_text().splitlines()[1].split()[0]) for f in folder.glob("*.tsv"))
 
 
 if __name__ == "__main__":

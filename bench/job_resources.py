@@ -55,7 +55,7 @@ def read_benchmarks(workdir: Path) -> pd.DataFrame:
             record = json.loads(info.read_text()) if info.is_file() else {}
             row["job_rss_mb"] = record.get("peak_memory_mb", {}).get("rss")
             row["group"] = record.get("job", {}).get("paper", parts[1])
-            row["model"] = parts[3]
+            row["experiment"], row["protocol"], row["model"] = parts[1:4]
         rows.append(row)
     return pd.DataFrame(rows)
 

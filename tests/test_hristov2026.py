@@ -15,12 +15,6 @@ from emgrepro.preprocess.windows import SubjectWindows
 from emgrepro.protocols import PROTOCOLS
 
 
-@pytest.fixture(scope="module")
-def real_run(khushaba_real_run):
-    """The shared real Khushaba run (conftest.KHUSHABA_REAL_SETTINGS: test-sized)."""
-    return khushaba_real_run
-
-
 def _f1(scores: pd.DataFrame, protocol: str, model: str = "csae", n: int = 6) -> float:
     sel = scores[
         (scores.paper == "hristov2026")
@@ -35,8 +29,8 @@ def _f1(scores: pd.DataFrame, protocol: str, model: str = "csae", n: int = 6) ->
 
 @pytest.mark.slow
 @pytest.mark.shared
-def test_csae_protocols_on_real_data(real_run):
-    scores = pd.read_csv(real_run / "results" / "scores.csv", keep_default_na=False)
+def test_csae_protocols_on_real_data(khushaba_real_run):
+    scores = pd.read_csv(khushaba_real_run / "results" / "scores.csv", keep_default_na=False)
     assert set(scores["data"]) == {"real"}
     within = _f1(scores, "within_subject")
     loso, few = _f1(scores, "loso"), _f1(scores, "few_shot")
@@ -80,15 +74,17 @@ def _shared_samples(table, split) -> tuple[int, int]:
         ("hristov2026_10class", "incremental_window_split", True),
     ],
 )
-def test_leaky_twins_share_samples_and_trial_splits_do_not(real_run, experiment, protocol, leaky):
+def test_leaky_twins_share_samples_and_trial_splits_do_not(
+    khushaba_real_run, experiment, protocol, leaky
+):
     """The splits the jobs made, remade on the run's real windows: the leaky twins' test
     windows overlap their calibration (or training) windows; the trial splits' never do."""
-    config = load([REPO / "config" / "config.yaml", real_run / "real.yaml"])
+    config = load([REPO / "config" / "config.yaml", khushaba_real_run / "real.yaml"])
     exp = config["experiments"][experiment]
     proto = PROTOCOLS.get(protocol)
     for subject in KHUSHABA_REAL_SUBJECTS:
         sw = SubjectWindows.load(
-            real_run / "results" / "windows" / exp["preprocessing"] / f"sub-{subject}"
+            khushaba_real_run / "results" / "windows" / exp["preprocessing"] / f"sub-{subject}"
         )
         table = WindowTable([sw], exp["classes"])
         n_base = 6 if experiment.endswith("10class") else None
@@ -103,8 +99,8 @@ def test_leaky_twins_share_samples_and_trial_splits_do_not(real_run, experiment,
 
 @pytest.mark.slow
 @pytest.mark.shared
-def test_real_audit_and_report(real_run):
-    audit = pd.read_csv(real_run / "results" / "audit.csv")
+def test_real_audit_and_report(khushaba_real_run):
+    audit = pd.read_csv(khushaba_real_run / "results" / "audit.csv")
     rows = audit[audit.paper == "hristov2026"]
     assert len(rows) == 5
     assert set(rows["data"]) == {"real"}
@@ -118,10 +114,12 @@ def test_real_audit_and_report(real_run):
     ]
     assert head["leaky_mean"].notna().all() and (head["consistent_with"] != "").all()
     assert (rows["sd_over"] == "unknown").all() and rows["note"].str.contains("unknown").any()
-    html = (real_run / "results" / "reports" / "hristov2026.html").read_text()
+    html = (khushaba_real_run / "results" / "reports" / "hristov2026.html").read_text()
     assert "Few-shot curve" in html and "Our choices" in html
     assert "consistent with" in html and "leaky split" in html
-    figures = {p.name for p in (real_run / "results" / "figures" / "hristov2026").glob("*.png")}
+    figures = {
+        p.name for p in (khushaba_real_run / "results" / "figures" / "hristov2026").glob("*.png")
+    }
     assert {"few_shot_curve.png", "confusion_matrices.png", "reconstructions.png"} <= figures
 
 
