@@ -45,7 +45,15 @@ def around(mean: float, sd: float, n: int = 10, seed: int = 0) -> list[float]:
     return list(mean + sd * z)
 
 
+def reference_jobs(sc: pd.DataFrame, differences: list[str] | None = None) -> pd.DataFrame:
+    """One job record per (experiment, protocol, model) of ``sc``, at the reference
+    settings unless ``differences`` are given."""
+    keys = sc[["experiment", "protocol", "model"]].drop_duplicates()
+    return keys.assign(fold="1", seed=0, differences=json.dumps(differences or []))
+
+
 def one(pub: pd.DataFrame, sc: pd.DataFrame, **kw) -> pd.Series:
+    kw.setdefault("jobs", reference_jobs(sc))
     out = audit(pub, sc, **kw)
     assert list(out.columns) == AUDIT_COLUMNS and len(out) == 1
     assert out["verdict"].iloc[0] in VERDICTS
@@ -255,3 +263,123 @@ def test_a_baseline_that_matches_or_beats_the_model_is_named():
     r = one(published(mean=70.0, sd=3.0, n=10), sc, baselines={"x": ["lda", "weak"]})
     assert r["baselines"].startswith("lda beats a on the same splits: a - lda = -4.00")
     assert "weak" not in r["baselines"], "a baseline the model clearly beats is not named"
+
+
+# ----------------------------------------------------------------------------- the rule, case by case
+
+
+def paired(gain: float, sd: float, n: int = 10) -> pd.DataFrame:
+    """Scores of models a and b whose per-subject difference a - b has this mean and sd
+    (points)."""
+    b = around(0.60, 0.05, n=n, seed=7)
+    d = around(gain / 100, sd / 100, n=n, seed=8)
+    return scores({"a": [x + y for x, y in zip(b, d)], "b": b}, subjects=list(range(1, n + 1)))
+
+
+GAIN = dict(metric="accuracy_gain", versus="model=b")
+RULE_CASES = [
+    # (case, published row, scores, verdict)
+    ("a close, tight gain", dict(mean=10.0, **GAIN), paired(10.3, 0.5), "reproduced"),
+    ("a close, tight mean", dict(mean=70.0, sd=2.0, n=40), scores({"a": around(0.705, 0.01)}),
+     "reproduced"),
+    ("same sign, half the size", dict(mean=10.18, **GAIN), paired(5.1, 0.5), "smaller-effect"),
+    ("same sign, 7.5 for 12.08", dict(mean=12.08, **GAIN), paired(7.5, 0.5), "smaller-effect"),
+    ("same sign, 5.3 for 10.18", dict(mean=10.18, **GAIN), paired(5.3, 0.3), "smaller-effect"),
+    ("about zero, tight", dict(mean=2.37, **GAIN), paired(0.09, 0.3), "not-reproduced"),
+    ("about zero, above it", dict(mean=2.37, **GAIN), paired(0.09, 0.02), "smaller-effect"),
+    ("four times the size", dict(mean=2.0, **GAIN), paired(8.0, 0.5), "larger-effect"),
+    ("opposite sign", dict(mean=2.37, **GAIN), paired(-3.0, 0.5), "not-reproduced"),
+    ("a negative effect matched", dict(mean=-3.0, **GAIN), paired(-3.2, 0.3), "reproduced"),
+    ("a negative effect, smaller", dict(mean=-3.0, **GAIN), paired(-1.0, 0.3), "smaller-effect"),
+    ("bound > 88 missed by 4", dict(mean=88.0, bound=">"), scores({"a": around(0.84, 0.005)}),
+     "not-reproduced"),
+    ("bound >= 0.96 at 0.920", dict(metric="r2_rms", unit="ratio", mean=0.96, bound=">="),
+     scores({"a": around(0.92, 0.005)}).assign(metric="r2_rms"), "not-reproduced"),
+    ("gain > 16 at 12.1", dict(mean=16.0, bound=">", **GAIN), paired(12.1, 0.5),
+     "not-reproduced"),
+    ("bound > 88 met", dict(mean=88.0, bound=">"), scores({"a": around(0.92, 0.005)}),
+     "reproduced"),
+    ("bound > 88 met by a hair, wide", dict(mean=88.0, bound=">"),
+     scores({"a": around(0.885, 0.05)}), "inconclusive"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("row", "sc", "verdict"), [c[1:] for c in RULE_CASES], ids=[c[0] for c in RULE_CASES]
+)
+def test_the_rule_case_by_case(row, sc, verdict):
+    r = one(published(**row), sc)
+    assert r["verdict"] == verdict, (r["reproduced_mean"], r["ci_low"], r["ci_high"], r["note"])
+
+
+def test_a_difference_is_never_judged_with_the_absolute_margin():
+    """+2.37 reproduced as +2.37 - 4 is 4 points off (inside the old +-5 band)."""
+    r = one(published(mean=2.37, **GAIN), paired(-1.6, 0.2))
+    assert r["verdict"] == "not-reproduced" and np.isnan(r["margin"])
+    assert "sizes that reproduce +2.37: +1.58 to +3.555" in r["note"]
+
+
+def test_a_bound_has_no_margin():
+    r = one(published(mean=88.0, bound=">"), scores({"a": around(0.84, 0.005)}))
+    assert np.isnan(r["margin"]) and r["ci_high"] < 0  # the upper one-sided end misses 88
+
+
+def test_an_unknown_published_n_widens_the_interval():
+    """66.6 +- 20 with n unknown against 59.9 +- 0.9: the sd is the standard error."""
+    sc = scores({"a": around(0.599, 0.009)})
+    r = one(published(mean=66.6, sd=20.0, n=np.nan), sc)
+    assert r["verdict"] == "inconclusive"
+    assert r["ci_high"] - r["ci_low"] > 2 * 1.95 * 20.0
+    assert "standard error" in r["note"]
+    known = one(published(mean=66.6, sd=20.0, n=40), sc)
+    assert known["ci_high"] - known["ci_low"] < r["ci_high"] - r["ci_low"]
+
+
+def test_no_settings_fingerprint_is_never_the_papers_settings():
+    sc = scores({"a": around(0.70, 0.01)})
+    pub = published(mean=70.0, sd=2.0, n=40)
+    assert one(pub, sc)["verdict"] == "reproduced"  # with a reference job record
+    r = one(pub, sc, jobs=None)
+    assert r["verdict"] == "unknown-settings" and r["settings"].startswith("unknown")
+    assert "would read: reproduced" in r["note"]
+    other = reference_jobs(sc).assign(model="another")
+    assert one(pub, sc, jobs=other)["verdict"] == "unknown-settings"
+
+
+def test_a_missing_jobs_table_stops_the_audit(tmp_path):
+    from emgrepro.errors import EmgreproError
+    from emgrepro.evaluation.audit import run_audit
+
+    sc = tmp_path / "scores.csv"
+    scores({"a": around(0.70, 0.01)}).to_csv(sc, index=False)
+    prov = tmp_path / "provenance.json"
+    prov.write_text(json.dumps({"config": {}}))
+    with pytest.raises(EmgreproError, match="no jobs table"):
+        run_audit(scores_csv=sc, provenance_json=prov, published=[], out=tmp_path / "a.csv")
+
+
+def test_synthetic_data_are_never_reproduced_whatever_the_settings():
+    sc = scores({"a": around(0.70, 0.01)}, data="synthetic")
+    assert one(published(mean=70.0, sd=2.0, n=40), sc)["verdict"] == "synthetic"
+
+
+@pytest.mark.parametrize(("mean", "sd"), [(0.72, 0.06), (0.67, 0.08), (0.785, 0.05)])
+def test_the_subjects_that_would_decide_it_do_decide_it(mean, sd):
+    """The note's n, by the verdict's own interval: with that many subjects at the same
+    mean and sd the verdict is decided; with one fewer it is not."""
+    pub = published(mean=70.0, sd=3.0, n=20)
+    r = one(pub, scores({"a": around(mean, sd, n=4)}, subjects=[1, 2, 3, 4]))
+    assert r["verdict"] == "inconclusive", r["note"]
+    n = int(r["note"].split("about ")[1].split(" subjects")[0])
+    subjects = list(range(1, n + 1))
+    decided = one(pub, scores({"a": around(mean, sd, n=n)}, subjects=subjects))
+    assert decided["verdict"] in {"reproduced", "not-reproduced"}
+    fewer = one(pub, scores({"a": around(mean, sd, n=n - 1)}, subjects=subjects[:-1]))
+    assert fewer["verdict"] == "inconclusive"
+
+
+def test_every_verdict_word_has_its_meaning():
+    from emgrepro.evaluation.audit import VERDICT_MEANINGS
+
+    assert set(VERDICT_MEANINGS) == set(VERDICTS)
+    assert all(len(text) < 100 and "\n" not in text for text in VERDICT_MEANINGS.values())

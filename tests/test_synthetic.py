@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from emgrepro.datasets import khushaba, khushaba_twin, ninapro, synthetic
+from emgrepro.datasets import khushaba, khushaba_twin, ninapro, synthetic, twin_marker
 from emgrepro.datasets.registry import get_dataset
 from emgrepro.errors import ConfigError
 
@@ -137,6 +137,32 @@ def test_twin_reads_back(tmp_path: Path, ds: str) -> None:
             assert float(rec.signal.min()) >= 0.0  # rectified, smoothed envelope
 
 
+@pytest.mark.parametrize("ds", list(SMALL))
+def test_a_twin_is_known_by_its_own_data_wherever_it_lies(tmp_path: Path, ds: str) -> None:
+    """A twin reached by a ``sources:`` path (any folder, any archive) still reads as
+    synthetic: the marker is in its files, not in the config."""
+    _write(ds, tmp_path / "twin.zip")
+    root = tmp_path / "some" / "user folder"
+    _extract_canonical(tmp_path / "twin.zip", root)
+    info = get_dataset(ds)
+    reader = khushaba if ds == "khushaba_2ch" else ninapro
+    rec = reader.read_subject(info, root, 1, SMALL[ds].get("exercises", [1]))
+    assert rec.synthetic
+    marked = [p for p in root.rglob("*") if p.is_file()]
+    is_twin = twin_marker.csv_is_twin if ds == "khushaba_2ch" else twin_marker.mat_is_twin
+    assert marked and all(is_twin(p) for p in marked)
+
+
+def test_real_files_carry_no_twin_marker(tmp_path: Path) -> None:
+    from conftest import DB1_S1_E1, KHUSHABA_DEV_ZIP, need_shared
+
+    with zipfile.ZipFile(need_shared(KHUSHABA_DEV_ZIP)) as zf:
+        names = [n for n in zf.namelist() if n.endswith(".csv")][:60]
+        zf.extractall(tmp_path, members=names)
+    assert names and not any(twin_marker.csv_is_twin(tmp_path / n) for n in names)
+    assert not twin_marker.mat_is_twin(need_shared(DB1_S1_E1))
+
+
 def test_khushaba_twin_text_format(tmp_path: Path) -> None:
     _write("khushaba_2ch", tmp_path / "twin.zip")
     with zipfile.ZipFile(tmp_path / "twin.zip") as zf:
@@ -163,7 +189,7 @@ def test_ninapro_twin_keys_and_dtypes(tmp_path: Path, ds: str) -> None:
     if ds == "ninapro_db2":
         keys |= {"acc", "inclin"}
         assert mat["acc"].shape[1] == 36
-    assert {k for k in mat if not k.startswith("__")} == keys
+    assert {k for k in mat if not k.startswith("__")} == keys | {"emgrepro_twin"}
     t = mat["emg"].shape[0]
     assert mat["emg"].shape == (t, n_ch) and mat["emg"].dtype == np.float64
     for k in ("stimulus", "restimulus", "repetition", "rerepetition"):

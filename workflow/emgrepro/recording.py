@@ -25,6 +25,7 @@ class Recording:
     channel_names: list[str]
     segments: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
     source_files: list[str] = field(default_factory=list)
+    synthetic: bool = False  # a twin's marker was found in its files (datasets.twin_marker)
 
     def __post_init__(self) -> None:
         n = self.signal.shape[0]

@@ -219,7 +219,8 @@ def paired_comparisons(
     difference the paper published (an audit row of ``where``, e.g. its experiment, whose
     ``key`` is a and ``versus`` b) is read from the audit; any other is computed with the
     audit's own paired bootstrap and Wilcoxon test (``audit_rule``: the run's rule)."""
-    from emgrepro.evaluation.audit import Rule, paired_difference
+    from emgrepro.evaluation.audit import Rule
+    from emgrepro.evaluation.statistics import paired_difference
 
     settings = audit_rule or {}
     rule = Rule(**{k: settings[k] for k in Rule.__dataclass_fields__ if k in settings})
@@ -241,7 +242,13 @@ def paired_comparisons(
                 source="audit row",
             )
         elif a in values and b in values:
-            pair = paired_difference(values[a].dropna() * scale, values[b].dropna() * scale, rule)
+            pair = paired_difference(
+                values[a].dropna() * scale,
+                values[b].dropna() * scale,
+                confidence=rule.confidence,
+                resamples=rule.bootstrap_resamples,
+                seed=rule.seed,
+            )
             row.update(
                 difference=pair["mean"],
                 ci_low=pair["ci_low"],

@@ -108,11 +108,12 @@ class TorchEstimator:
         return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device)
 
     def train_batches(
-        self, data: Subset, rng: np.random.Generator
+        self, data: Subset, rng: np.random.Generator, batch_size: int | None = None
     ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """Shuffled training batches as tensors on the device (standardised windows)."""
         gain = float(self.training["augment_gain"])
-        for xb, yb in data.batches(int(self.training["batch_size"]), rng):
+        size = int(self.training["batch_size"]) if batch_size is None else int(batch_size)
+        for xb, yb in data.batches(size, rng):
             x = self._tensor(xb)
             if gain:  # per-window, per-channel amplitude jitter: force varies by trial
                 scale = rng.uniform(1 - gain, 1 + gain, size=(len(yb), x.shape[1], 1))

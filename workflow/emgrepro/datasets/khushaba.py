@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from emgrepro.datasets.registry import DatasetInfo
+from emgrepro.datasets.twin_marker import csv_is_twin
 from emgrepro.errors import DataFormatError
 from emgrepro.recording import Recording
 
@@ -171,4 +172,5 @@ def read_subject(
         channel_names=[f"ch{i + 1}" for i in range(N_COLUMNS)],
         segments=segments,
         source_files=[rel for rel, _, _ in plan],
+        synthetic=any(csv_is_twin(root / rel) for rel, _, _ in plan),
     )

@@ -14,6 +14,7 @@ import numpy as np
 from emgrepro.datasets import khushaba
 from emgrepro.datasets.registry import DatasetInfo
 from emgrepro.datasets.synthetic import resonator_noise, slow_envelope, stream
+from emgrepro.datasets.twin_marker import mark_csv
 
 CODE = 1  # the dataset's code in the generator's seed sequence
 TWIN_SCALE: dict[str, Any] = {"n_samples_per_file": 4000}
@@ -83,5 +84,5 @@ def _subject(seed: int, info: DatasetInfo, subject: int, n_samples: int) -> dict
             [resonator_noise(trng, n_samples, 300.0, info.fs, r=0.5) for _ in range(2)], axis=1
         )
         x = (src * gain) @ mix.T + noise + dc
-        out[rel] = khushaba_csv_bytes(x)
+        out[rel] = mark_csv(khushaba_csv_bytes(x[1:]))  # the marker is the first sample
     return out

@@ -17,6 +17,7 @@ import numpy as np
 import scipy.io
 
 from emgrepro.datasets.registry import DatasetInfo
+from emgrepro.datasets.twin_marker import mat_is_twin
 from emgrepro.errors import ConfigError, DataFormatError
 from emgrepro.recording import Recording
 
@@ -317,4 +318,5 @@ def read_subject(
         channel_names=[f"ch{i + 1}" for i in range(widths.pop())],
         segments=np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64),
         source_files=[p.relative_to(root).as_posix() for p in paths],
+        synthetic=any(mat_is_twin(p) for p in paths),
     )

@@ -20,6 +20,7 @@ from scipy.signal import lfilter
 from emgrepro.datasets import ninapro
 from emgrepro.datasets.registry import DatasetInfo
 from emgrepro.datasets.synthetic import resonator_noise, slow_envelope, stream
+from emgrepro.datasets.twin_marker import MAT_HEADER_TEXT, MAT_VARIABLE
 from emgrepro.errors import ConfigError
 
 CODES = {"ninapro_db1": 2, "ninapro_db2": 3, "ninapro_db3": 4}  # seed-sequence codes
@@ -221,9 +222,10 @@ def _file(seed: int, info: DatasetInfo, subject: int, exercise: int, sc: dict[st
 def _mat_bytes(variables: dict[str, np.ndarray], dataset_id: str) -> bytes:
     """MATLAB 5 compressed .mat bytes with a fixed header (scipy stamps the time)."""
     buf = io.BytesIO()
+    variables = {**variables, MAT_VARIABLE: np.array(f"emgrepro synthetic twin of {dataset_id}")}
     scipy.io.savemat(buf, variables, format="5", do_compression=True, oned_as="column")
     data = bytearray(buf.getvalue())
-    header = f"MATLAB 5.0 MAT-file, Platform: emgrepro synthetic twin of {dataset_id}"
+    header = f"MATLAB 5.0 MAT-file, Platform: {MAT_HEADER_TEXT.decode()} of {dataset_id}"
     data[:116] = header.encode("ascii").ljust(116)[:116]
     return bytes(data)
 

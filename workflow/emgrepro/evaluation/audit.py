@@ -1,36 +1,53 @@
 """Published versus reproduced: one verdict per published number, by statistics.
 
-The rule (printed in the audit report and README):
+The rule (printed in the audit report and README). Every interval (``ci_low``,
+``ci_high``) is of ``difference`` = reproduced - published.
 
-Every interval (``ci_low``, ``ci_high``) is of ``difference`` = reproduced - published.
-
-* A published mean is compared with the reproduced mean through the uncertainty of both
-  means: the difference (reproduced - published) gets a Welch confidence interval from the
-  published sd with the paper's n and the reproduced sd with ours. ``reproduced`` when the
-  interval lies inside +-margin, ``not-reproduced`` when it lies outside, ``inconclusive``
-  when it straddles a margin (the note says what n would decide it).
-* A published difference between two results (column ``versus``) is recomputed per subject
-  when both sides have the same subjects (paired: bootstrap interval of the mean difference,
-  Wilcoxon signed-rank p-value), else from the two groups (Welch). The sign must match: an
-  interval that includes 0 never reproduces a non-zero difference.
-* A bound (column ``bound``: ``>``, ``>=``, ``<``, ``<=``) is tested one-sided: reproduced
-  when the one-sided confidence bound clears the published bound less the margin.
-* Fewer subjects than ``min_n``: inconclusive. Numbers from synthetic data: ``synthetic``.
-  Training times: ``not-comparable`` (hardware). Numbers computed under settings other than
-  the paper's reference settings: ``reduced-settings``, with the differences listed, never
-  ``reproduced``. Nothing computed: ``not-run``.
+* A published **mean** is compared with the reproduced mean through the uncertainty of
+  both means: the difference gets a Welch confidence interval from the published sd with
+  the paper's n and the reproduced sd with ours (a published sd whose n is unknown is
+  taken as the standard error of the published mean: it widens the interval, never
+  vanishes). ``reproduced`` when the interval lies inside +-margin, ``not-reproduced``
+  when it lies outside, ``inconclusive`` when it straddles a margin (the note says how many
+  subjects would decide it, by the same interval).
+* A published **difference** between two results (column ``versus``) is recomputed per
+  subject when both sides have the same subjects (paired: bootstrap interval of the mean
+  difference, Wilcoxon signed-rank p-value), else from the two groups (Welch). Its size is
+  judged on a band that scales with the published effect D: ``reproduced`` when the whole
+  interval lies within a factor ``effect_ratio`` of D (D / 1.5 to 1.5 D by default);
+  ``smaller-effect`` / ``larger-effect`` when the interval has D's sign but lies wholly
+  below / above that band; ``not-reproduced`` when it lies on the opposite side of 0, or
+  holds 0 while lying below the band (no effect found); else ``inconclusive``.
+* A **bound** (column ``bound``: ``>``, ``>=``, ``<``, ``<=``) is tested one-sided against
+  the bound itself, with no margin: ``reproduced`` when the one-sided confidence bound
+  clears it, ``not-reproduced`` when the other one-sided bound fails it.
+* Fewer subjects than ``min_n``: inconclusive. Numbers from synthetic data (the data's
+  own twin marker or the config's twin source): ``synthetic``. Training times:
+  ``not-comparable`` (hardware). Numbers computed under settings other than the paper's
+  reference settings: ``reduced-settings``, with the differences listed; with no job
+  record to tell the settings: ``unknown-settings``; neither is ever ``reproduced``.
+  Nothing computed: ``not-run``.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import json
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from emgrepro.errors import EmgreproError
+from emgrepro.evaluation.statistics import (
+    MeanDifference,
+    bootstrap_interval,
+    mean_difference,
+    paired_difference,
+    ratio_interval,
+    subjects_to_decide,
+    welch_p,
+)
 
 AUDIT_COLUMNS = [
     "paper",
@@ -67,15 +84,19 @@ AUDIT_COLUMNS = [
     "baselines",
     "note",
 ]
-VERDICTS = (
-    "reproduced",
-    "not-reproduced",
-    "inconclusive",
-    "reduced-settings",
-    "synthetic",
-    "not-comparable",
-    "not-run",
-)
+VERDICT_MEANINGS = {
+    "reproduced": "the published number lies within the rule's band of ours, with confidence",
+    "smaller-effect": "the effect has the published sign but is clearly smaller than published",
+    "larger-effect": "the effect has the published sign but is clearly larger than published",
+    "not-reproduced": "ours clearly differs: outside the band, the other sign, or no effect",
+    "inconclusive": "the interval is too wide to decide (the note says what n would decide it)",
+    "reduced-settings": "computed under settings other than the paper's: never reproduced",
+    "unknown-settings": "no job record says under which settings it was computed",
+    "synthetic": "computed on synthetic twin data: says nothing about the paper",
+    "not-comparable": "a training or test time: depends on the hardware",
+    "not-run": "nothing was computed for this number",
+}
+VERDICTS = tuple(VERDICT_MEANINGS)
 SCALE = {"percent": 100.0, "ratio": 1.0, "count": 1.0, "seconds": 1.0}
 # Published differences between two results are computed from this score metric.
 DIFFERENCES = {
@@ -90,25 +111,33 @@ class Rule:
     """The verdict rule's settings (config key ``audit``)."""
 
     margin_percent: float = 5.0
+    effect_ratio: float = 1.5
     confidence: float = 0.95
     min_n: int = 3
     bootstrap_resamples: int = 9999
     seed: int = 0
 
     def margin(self, unit: str, published: float) -> float:
-        """The margin in the row's unit: points for percent, /100 for ratios, a share of
-        the published value for counts."""
+        """The equivalence margin of a mean in the row's unit: points for percent, /100 for
+        ratios, a share of the published value for counts."""
         if unit == "percent":
             return self.margin_percent
         if unit == "count":
             return self.margin_percent / 100.0 * abs(published)
         return self.margin_percent / 100.0
 
+    def effect_band(self, effect: float) -> tuple[float, float]:
+        """The sizes that reproduce a published difference: within ``effect_ratio`` of it."""
+        lo, hi = effect / self.effect_ratio, effect * self.effect_ratio
+        return (min(lo, hi), max(lo, hi))
+
     def describe(self) -> str:
         return (
-            f"margin ±{self.margin_percent:g} percentage points (ratios ±"
-            f"{self.margin_percent / 100:g}, counts ±{self.margin_percent:g} %), "
-            f"{100 * self.confidence:g} % confidence intervals, at least {self.min_n} subjects"
+            f"means within ±{self.margin_percent:g} percentage points (ratios ±"
+            f"{self.margin_percent / 100:g}, counts ±{self.margin_percent:g} %); differences "
+            f"within a factor {self.effect_ratio:g} of the published effect; bounds against "
+            f"the bound itself; {100 * self.confidence:g} % confidence intervals; at least "
+            f"{self.min_n} subjects"
         )
 
 
@@ -170,235 +199,221 @@ def _by_subject(sel: pd.DataFrame, spread: str) -> pd.Series:
     return sel.groupby("subject")["value"].mean()
 
 
-# ----------------------------------------------------------------------------- statistics
+# ----------------------------------------------------------------------------- verdicts
 
 
-def _t(conf: float, df: float, sides: int) -> float:
-    q = 1 - (1 - conf) / sides
-    return float(stats.t.ppf(q, df)) if df > 0 else float("inf")
-
-
-def _welch(a_mean, a_sd, a_n, b_mean, b_sd, b_n):
-    """(difference, standard error, degrees of freedom) of a_mean - b_mean."""
-    va = a_sd**2 / a_n if a_n > 1 and np.isfinite(a_sd) else 0.0
-    vb = b_sd**2 / b_n if b_n > 1 and np.isfinite(b_sd) else 0.0
-    se = math.sqrt(va + vb)
-    terms = (va**2 / (a_n - 1) if a_n > 1 else 0.0) + (vb**2 / (b_n - 1) if b_n > 1 else 0.0)
-    df = (va + vb) ** 2 / terms if terms > 0 else float("nan")
-    return a_mean - b_mean, se, df
-
-
-def _interval(estimate: float, se: float, df: float, conf: float, sides: int):
-    if not np.isfinite(se) or not np.isfinite(df):
-        return float("nan"), float("nan")
-    half = _t(conf, df, sides) * se
-    return estimate - half, estimate + half
-
-
-def _bootstrap(values: np.ndarray, rule: Rule, conf: float) -> tuple[float, float]:
-    if values.size < 2 or np.all(values == values[0]):
-        v = float(values.mean()) if values.size else float("nan")
-        return (v, v) if values.size >= 2 else (float("nan"), float("nan"))
-    rng = np.random.default_rng(rule.seed)
-    for method in ("BCa", "percentile"):
-        res = stats.bootstrap(
-            (values,),
-            np.mean,
-            confidence_level=conf,
-            n_resamples=rule.bootstrap_resamples,
-            method=method,
-            rng=rng,
-        )
-        lo, hi = res.confidence_interval
-        if np.isfinite(lo) and np.isfinite(hi):
-            return float(lo), float(hi)
-    return float("nan"), float("nan")
-
-
-def _wilcoxon(values: np.ndarray) -> float:
-    if values.size < 1 or np.all(values == 0):
-        return float("nan")
-    return float(stats.wilcoxon(values, zero_method="wilcox").pvalue)
-
-
-def _n_to_decide(sd: float, b_var: float, gap: float, conf: float, sides: int) -> str:
-    """How many subjects would make the interval narrower than ``gap``, at today's sd."""
-    if not np.isfinite(sd) or sd <= 0:
-        return "more subjects (the reproduced sd is not known yet)"
-    for n in range(2, 100_001):
-        if _t(conf, n - 1, sides) * math.sqrt(sd**2 / n + b_var) < gap:
-            return f"about {n} subjects at today's sd would decide it"
-    return "no number of subjects decides it: the published uncertainty alone is wider"
-
-
-def _judge(lo: float, hi: float, target: float, margin: float, bound: str, sign: float = 0.0):
-    """Verdict of an interval [lo, hi] for a published value ``target``.
-
-    ``bound`` empty: equivalence (inside target +- margin). ``>``/``>=``: the lower end
-    must clear target - margin; ``<``/``<=``: the upper end target + margin. ``sign`` +1/-1
-    for differences: the interval must also exclude 0 on that side.
-    """
+def judge_mean(lo: float, hi: float, target: float, margin: float) -> str:
+    """A published mean against the interval [lo, hi] of ours: equivalence within margin."""
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return "inconclusive"
-    if sign and (hi < 0 < sign or lo > 0 > sign):
-        return "not-reproduced"  # the opposite sign, with confidence
-    sign_ok = not sign or (lo > 0 if sign > 0 else hi < 0)
-    if bound in (">", ">="):
-        if lo >= target - margin and sign_ok:
-            return "reproduced"
-        return "not-reproduced" if hi < target - margin else "inconclusive"
-    if bound in ("<", "<="):
-        if hi <= target + margin and sign_ok:
-            return "reproduced"
-        return "not-reproduced" if lo > target + margin else "inconclusive"
-    if target - margin <= lo and hi <= target + margin and sign_ok:
+    if target - margin <= lo and hi <= target + margin:
         return "reproduced"
     if hi < target - margin or lo > target + margin:
         return "not-reproduced"
     return "inconclusive"
 
 
-def paired_difference(
-    a: pd.Series, b: pd.Series, rule: Rule | None = None, confidence: float | None = None
-) -> dict:
-    """Mean of a - b over the units (subjects) both hold, with the audit's bootstrap
-    interval of that mean and the Wilcoxon signed-rank p-value: how every published
-    difference is judged, for reports that compare results no number was published for."""
-    rule = rule or Rule()
-    common = a.index.intersection(b.index)
-    d = (a.loc[common] - b.loc[common]).to_numpy(float)
-    n = int(d.size)
-    lo, hi = _bootstrap(d, rule, rule.confidence if confidence is None else confidence)
-    return {
-        "mean": float(d.mean()) if n else float("nan"),
-        "sd": float(d.std(ddof=1)) if n > 1 else float("nan"),
-        "n": n,
-        "ci_low": lo,
-        "ci_high": hi,
-        "p_value": _wilcoxon(d),
-        "test": "paired by subject: bootstrap interval, Wilcoxon signed-rank p",
-    }
+def judge_bound(lo: float, hi: float, bound: str, value: float) -> str:
+    """A published bound against the one-sided confidence ends [lo, hi], no margin."""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "inconclusive"
+    if bound in (">", ">="):
+        met = lo > value if bound == ">" else lo >= value
+        failed = hi <= value if bound == ">" else hi < value
+    elif bound in ("<", "<="):
+        met = hi < value if bound == "<" else hi <= value
+        failed = lo >= value if bound == "<" else lo > value
+    else:
+        raise ValueError(f"unknown bound {bound!r}: use >, >=, < or <=")
+    return "reproduced" if met else "not-reproduced" if failed else "inconclusive"
+
+
+def judge_effect(lo: float, hi: float, effect: float, band: tuple[float, float]) -> str:
+    """A published difference ``effect`` against the interval [lo, hi] of ours: its sign
+    and its size, the size on ``band`` (sizes that reproduce it)."""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "inconclusive"
+    if effect == 0:
+        return judge_mean(lo, hi, 0.0, max(abs(band[0]), abs(band[1])))
+    if effect < 0:  # mirror: judge the size of a negative effect as a positive one
+        lo, hi, band = -hi, -lo, (-band[1], -band[0])
+    if hi < 0:
+        return "not-reproduced"  # the opposite sign, with confidence
+    if band[0] <= lo and hi <= band[1]:
+        return "reproduced"
+    if hi < band[0]:
+        return "smaller-effect" if lo > 0 else "not-reproduced"  # or no effect at all
+    if lo > band[1]:
+        return "larger-effect"
+    return "inconclusive"
 
 
 # ----------------------------------------------------------------------------- one row
 
 
-def _judge_row(pub: pd.Series, a: pd.Series, b: pd.Series | None, rule: Rule, spread: str):
-    """Statistics and verdict of one published row from per-unit values ``a`` (and ``b``,
-    the other side of a difference), all in the published unit."""
+@dataclass
+class _Judged:
+    """The statistics of one published row and its verdict under the reference settings."""
+
+    stats: dict
+    verdict: str
+    notes: list[str]
+
+
+def _published_spread(pub: pd.Series, bound: str, notes: list[str]) -> tuple[float, float]:
+    """(sd, n) of the published mean as the verdict uses them."""
+    sd, n = _number(pub.get("sd")), _number(pub.get("n"))
+    if bound:
+        return float("nan"), float("nan")  # a bound is a claim, not an estimate
+    if not np.isfinite(sd):
+        notes.append("published without sd: its mean is taken as exact")
+    elif not np.isfinite(n):
+        notes.append(
+            "published n unknown: its sd is taken as the standard error of its mean "
+            "(the widest reading), which widens the interval"
+        )
+    return sd, n
+
+
+def _decide_note(diff, center: float, thresholds: list[float], conf: float, sides: int):
+    """How many subjects would decide an inconclusive mean, by the verdict's own interval."""
+    gap = min(abs(center - t) for t in thresholds)
+    if gap <= 0:
+        return "the estimate sits on a decision threshold: no number of subjects decides it"
+    n = subjects_to_decide(diff, gap, conf, sides)
+    if n is None:
+        return "no number of subjects decides it: the published uncertainty alone is wider"
+    return f"about {n} subjects at today's sd would decide it"
+
+
+def _judge_mean_row(pub: pd.Series, a: pd.Series, rule: Rule) -> _Judged:
     unit = _text(pub.get("unit")) or "percent"
     bound = _text(pub.get("bound"))
     target = _number(pub["mean"])
-    margin = _number(pub.get("margin")) if _text(str(pub.get("margin", ""))) else float("nan")
-    if not np.isfinite(margin):
-        margin = rule.margin(unit, target)
+    notes: list[str] = []
+    n = int(a.size)
+    mean = float(a.mean())
+    sd = float(a.std(ddof=1)) if n > 1 else float("nan")
+    out = dict(reproduced_mean=mean, reproduced_sd=sd, n=n, margin=float("nan"))
+    if unit == "count" and _text(pub.get("metric")).startswith("n_parameters"):
+        out.update(difference=mean - target, test="exact")
+        return _Judged(out, "reproduced" if mean == target else "not-reproduced", notes)
+    pub_sd, pub_n = _published_spread(pub, bound, notes)
+    sides = 1 if bound else 2
+
+    def diff(n_ours: float) -> MeanDifference:
+        return mean_difference(mean, sd, n_ours, target, pub_sd, pub_n)
+
+    d = diff(n)
+    lo, hi = d.interval(rule.confidence, sides)
+    out.update(
+        difference=d.estimate,
+        ci_low=lo,
+        ci_high=hi,
+        test=("one-sided " if bound else "") + "Welch interval of the difference",
+        p_value=welch_p(mean, sd, n, target, pub_sd, pub_n),
+    )
+    if bound:
+        verdict = judge_bound(lo + target, hi + target, bound, target)
+        thresholds = [0.0]
+    else:
+        margin = _number(pub.get("margin"))
+        margin = margin if np.isfinite(margin) else rule.margin(unit, target)
+        out["margin"] = margin
+        verdict = judge_mean(lo + target, hi + target, target, margin)
+        thresholds = [-margin, margin]
+    if verdict == "inconclusive" and np.isfinite(d.estimate) and np.isfinite(sd) and sd > 0:
+        notes.append(_decide_note(diff, d.estimate, thresholds, rule.confidence, sides))
+    elif verdict == "inconclusive":
+        notes.append("more subjects (the reproduced sd is not known yet)")
+    return _Judged(out, verdict, notes)
+
+
+def _judge_difference_row(pub: pd.Series, a: pd.Series, b: pd.Series, rule: Rule) -> _Judged:
+    bound = _text(pub.get("bound"))
+    target = _number(pub["mean"])
     sides = 1 if bound else 2
     conf = rule.confidence
-    boot_conf = conf if sides == 2 else 2 * conf - 1  # a two-sided level with a c-level end
-    out: dict = {"margin": margin}
+    boot_conf = conf if sides == 2 else 2 * conf - 1  # a two-sided level with c-level ends
     notes: list[str] = []
     statistic = _text(pub.get("statistic"))
-    if b is None:  # a mean ("best" has picked its condition already)
-        n = int(a.size)
-        mean = float(a.mean())
-        sd = float(a.std(ddof=1)) if n > 1 else float("nan")
-        out.update(reproduced_mean=mean, reproduced_sd=sd, n=n)
-        pub_sd, pub_n = _number(pub.get("sd")), _number(pub.get("n"))
-        if unit == "count" and _text(pub.get("metric")).startswith("n_parameters"):
-            out.update(difference=mean - target, test="exact")
-            return out, ("reproduced" if mean == target else "not-reproduced"), notes
-        if bound:
-            pub_sd = float("nan")  # a bound is a claim, not an estimate
-        elif not np.isfinite(pub_sd):
-            notes.append("published without sd: its mean is taken as exact")
-        elif not np.isfinite(pub_n):
-            pub_n = 1
-            notes.append("published n unknown: its sd is taken as the standard error")
-        d, se, df = _welch(mean, sd, n, target, pub_sd, pub_n)
-        lo, hi = _interval(d, se, df, conf, sides)
-        out.update(
-            difference=d,
-            ci_low=lo,
-            ci_high=hi,
-            test=("one-sided " if bound else "") + "Welch interval of the difference",
-        )
-        if np.isfinite(pub_sd) and pub_n > 1 and n > 1:
-            out["p_value"] = float(
-                stats.ttest_ind_from_stats(mean, sd, n, target, pub_sd, int(pub_n), False).pvalue
-            )
-        verdict = _judge(lo + target, hi + target, target, margin, bound)
-        if verdict == "inconclusive" and np.isfinite(d):
-            gap = margin - abs(d) if abs(d) < margin else abs(d) - margin
-            b_var = pub_sd**2 / pub_n if np.isfinite(pub_sd) and pub_n > 0 else 0.0
-            notes.append(_n_to_decide(sd, b_var, max(gap, 1e-12), conf, sides))
-        return out, verdict, notes
-    paired = set(a.index) == set(b.index)
-    if statistic == "ratio":
+    out: dict = {"margin": float("nan")}
+    if statistic in ("ratio", "excess"):
         va, vb = a.to_numpy(float), b.to_numpy(float)
-        value = float(va.mean() / vb.mean())
-        out.update(reproduced_mean=value, n=int(min(va.size, vb.size)), test="ratio of means")
-        if va.size > 1 and vb.size > 1:
-            res = stats.bootstrap(
-                (va, vb),
-                lambda x, y, axis=-1: np.mean(x, axis=axis) / np.mean(y, axis=axis),
-                confidence_level=boot_conf,
-                n_resamples=rule.bootstrap_resamples,
-                method="percentile",
-                rng=np.random.default_rng(rule.seed),
-            )
-            lo, hi = (float(v) for v in res.confidence_interval)
-        else:
-            lo = hi = float("nan")
+        shift = 1.0 if statistic == "excess" else 0.0
+        value = float(va.mean() / vb.mean()) - shift
+        lo, hi = ratio_interval(va, vb, boot_conf, rule.bootstrap_resamples, rule.seed)
+        lo, hi = lo - shift, hi - shift
+        what = "ratio of means" + (" less one (the excess)" if shift else "")
+        out.update(reproduced_mean=value, n=int(min(va.size, vb.size)), test=what)
         out.update(difference=value - target, ci_low=lo - target, ci_high=hi - target)
-        return out, _judge(lo, hi, target, margin, bound), notes
-    if paired:
-        pair = paired_difference(a, b, rule, boot_conf)
+        if bound:
+            return _Judged(out, judge_bound(lo, hi, bound, target), notes)
+        margin = _number(pub.get("margin"))
+        margin = margin if np.isfinite(margin) else rule.margin("ratio", target)
+        out["margin"] = margin
+        return _Judged(out, judge_mean(lo, hi, target, margin), notes)
+    if set(a.index) == set(b.index):
+        pair = paired_difference(
+            a, b, confidence=boot_conf, resamples=rule.bootstrap_resamples, seed=rule.seed
+        )
         lo, hi = pair["ci_low"], pair["ci_high"]
         out.update(
             reproduced_mean=pair["mean"],
             reproduced_sd=pair["sd"],
             n=pair["n"],
-            difference=pair["mean"] - target,
-            ci_low=lo - target,
-            ci_high=hi - target,
             p_value=pair["p_value"],
             test=pair["test"],
         )
+        estimate = pair["mean"]
     else:
         va, vb = a.to_numpy(float), b.to_numpy(float)
         sa = float(va.std(ddof=1)) if va.size > 1 else float("nan")
         sb = float(vb.std(ddof=1)) if vb.size > 1 else float("nan")
-        mean, se, df = _welch(va.mean(), sa, va.size, vb.mean(), sb, vb.size)
-        lo, hi = _interval(mean, se, df, conf, sides)
-        n = int(min(va.size, vb.size))
+        d = mean_difference(va.mean(), sa, va.size, vb.mean(), sb, vb.size)
+        lo, hi = d.interval(conf, sides)
+        estimate = d.estimate
         out.update(
-            reproduced_mean=float(mean),
-            n=n,
-            difference=float(mean) - target,
-            ci_low=lo - target,
-            ci_high=hi - target,
+            reproduced_mean=float(estimate),
+            n=int(min(va.size, vb.size)),
             test="two groups of subjects: Welch interval",
+            p_value=welch_p(va.mean(), sa, va.size, vb.mean(), sb, vb.size),
         )
-        if va.size > 1 and vb.size > 1:
-            out["p_value"] = float(stats.ttest_ind(va, vb, equal_var=False).pvalue)
         notes.append("the two sides are different subjects: unpaired")
-    sign = float(np.sign(target)) if target != 0 else 0.0
-    return out, _judge(lo, hi, target, margin, bound, sign), notes
+    out.update(difference=float(estimate) - target, ci_low=lo - target, ci_high=hi - target)
+    if bound:
+        return _Judged(out, judge_bound(lo, hi, bound, target), notes)
+    band = rule.effect_band(target)
+    notes.append(f"sizes that reproduce {target:+.4g}: {band[0]:+.4g} to {band[1]:+.4g}")
+    return _Judged(out, judge_effect(lo, hi, target, band), notes)
+
+
+def _judge_row(pub: pd.Series, a: pd.Series, b: pd.Series | None, rule: Rule) -> _Judged:
+    """Statistics and verdict of one published row from per-unit values ``a`` (and ``b``,
+    the other side of a difference), all in the published unit."""
+    if b is None:  # a mean ("best" has picked its condition already)
+        return _judge_mean_row(pub, a, rule)
+    return _judge_difference_row(pub, a, b, rule)
 
 
 # ----------------------------------------------------------------------------- settings
 
 
-def settings_differences(jobs: pd.DataFrame, row: pd.Series, versus: pd.Series | None) -> list:
-    """The differences from the reference settings of the jobs behind a published row."""
+def settings_differences(
+    jobs: pd.DataFrame | None, row: pd.Series, versus: pd.Series | None
+) -> list[str] | None:
+    """The differences from the reference settings of the jobs behind a published row;
+    None when no job record covers a side (its settings are unknown)."""
     if jobs is None or jobs.empty:
-        return []
+        return None
     out: list[str] = []
     for side in [row] if versus is None else [row, versus]:
         sel = jobs
         for col in ("experiment", "protocol", "model"):
             sel = sel[sel[col] == side.get(col)]
-        for text in sel["differences"].dropna():
+        if sel.empty or sel["differences"].isna().any():
+            return None
+        for text in sel["differences"]:
             for item in json.loads(text):
                 if item not in out:
                     out.append(item)
@@ -513,8 +528,8 @@ def _leaky_twin(pub, row, ctx: _Context, spread: str, scale: float) -> dict:
     if found is None:
         return {"consistent_with": "leaky split not computed"}
     a, _, _, _ = found
-    stats_out, verdict, _ = _judge_row(pub, a, None, ctx.rule, spread)
-    return {"leaky_mean": stats_out.get("reproduced_mean"), "leaky_verdict": verdict}
+    judged = _judge_row(pub, a, None, ctx.rule)
+    return {"leaky_mean": judged.stats.get("reproduced_mean"), "leaky_verdict": judged.verdict}
 
 
 def _with(row: pd.Series, **changes) -> pd.Series:
@@ -537,7 +552,8 @@ def _baseline_context(row, ctx: _Context, spread: str, scale: float) -> str:
         if set(a.index) != set(b.index) or len(a) < 2:
             continue
         d = (a - b.loc[a.index]).to_numpy(float)
-        lo, hi = _bootstrap(d, ctx.rule, ctx.rule.confidence)
+        rule = ctx.rule
+        lo, hi = bootstrap_interval(d, rule.confidence, rule.bootstrap_resamples, rule.seed)
         if np.isfinite(lo) and lo <= 0:  # the model is not credibly better
             verb = "beats" if hi < 0 else "matches"
             out.append(
@@ -583,9 +599,10 @@ def _audit_row(pub, ctx: _Context) -> dict:
         return out
     a, b, synthetic, notes = found
     out["data"] = "synthetic" if synthetic else "real"
-    stats_out, verdict, more = _judge_row(pub, a, b, ctx.rule, spread)
-    out.update(stats_out)
-    notes += more
+    judged = _judge_row(pub, a, b, ctx.rule)
+    verdict = judged.verdict
+    out.update(judged.stats)
+    notes += judged.notes
     if sd_over == "unknown" and np.isfinite(out["published_sd"]):
         notes.append("what the published sd is over is unknown: compared as a spread over subjects")
     twin = _leaky_twin(pub, row, ctx, spread, scale)
@@ -596,12 +613,18 @@ def _audit_row(pub, ctx: _Context) -> dict:
         )
     out["baselines"] = _baseline_context(row, ctx, spread, scale)
     differences = settings_differences(ctx.jobs, row, other)
-    out["settings"] = "; ".join(differences) if differences else "reference"
+    if differences is None:
+        out["settings"] = "unknown: no job record"
+    else:
+        out["settings"] = "; ".join(differences) if differences else "reference"
     if synthetic:
         final = "synthetic"
     elif unit == "seconds":
         final = "not-comparable"
         notes.append("training times depend on the hardware (named in the timings table)")
+    elif differences is None:
+        final = "unknown-settings"
+        notes.append(f"with job records of the reference settings this would read: {verdict}")
     elif differences:
         final = "reduced-settings"
         notes.append(f"under the reference settings this would read: {verdict}")
@@ -656,7 +679,12 @@ def run_audit(
     if timings_csv is not None and Path(timings_csv).exists():
         timings = pd.read_csv(timings_csv, keep_default_na=False, na_values=[""])
         scores = pd.concat([scores, timing_scores(timings)], ignore_index=True)
-    jobs = pd.read_csv(jobs_csv) if jobs_csv is not None and Path(jobs_csv).exists() else None
+    if jobs_csv is None or not Path(jobs_csv).exists():
+        raise EmgreproError(
+            f"audit: no jobs table ({jobs_csv or 'none given'}): without it the settings of "
+            "every number are unknown; give the gather step's --jobs output (results/jobs.csv)"
+        )
+    jobs = pd.read_csv(jobs_csv)
     config = json.loads(Path(provenance_json).read_text())["config"]
     settings = config.get("audit", {})
     rule = Rule(**{k: settings[k] for k in Rule.__dataclass_fields__ if k in settings})

@@ -147,7 +147,8 @@ def run_job(
     ids.update(
         condition=condition,
         n_classes=len(spec["classes"]),
-        data=spec.get("data", "real"),
+        # the config's twin source, or a twin's marker in the data themselves
+        data="synthetic" if spec.get("data") == "synthetic" or table.synthetic else "real",
     )
     base_rows = None
     frames = []
@@ -174,6 +175,7 @@ def run_job(
     fit_seconds = time.perf_counter() - t0
     t0 = time.perf_counter()
     staged = protocol.score(model, split, params, ids)
+    y_pred = None  # the model's test predictions, when this job made them
     if staged is not None:  # the protocol scores over its own stages
         scores, arrays = staged
         frames.insert(0, scores)
@@ -195,6 +197,8 @@ def run_job(
         }
     predict_seconds = time.perf_counter() - t0
     if base_rows is not None:
+        if y_pred is None:  # a protocol that scored over its own stages
+            y_pred = np.asarray(model.predict(test))
         in_base = table.y[split.test] < n_base
         frames.append(
             f1_rows(

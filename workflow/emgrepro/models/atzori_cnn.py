@@ -19,7 +19,9 @@ initialisation (with PyTorch's default initialisation SGD at lr 0.001 hardly mov
 epochs, on validation repetitions of DB1); block
 5's per-position class scores are averaged over the remaining positions; the noise copy
 has a signal-to-noise ratio of ``noise_snr_db`` on the standardised windows (training
-only: validation and test windows are never doubled or noised).
+only: validation and test windows are never doubled or noised); each batch of
+``batch_size`` holds half as many recorded windows and their noise copies, so that an
+epoch takes the doubled set's number of SGD steps (twice the recorded set's).
 """
 
 from __future__ import annotations
@@ -117,10 +119,13 @@ class AtzoriCNN(TorchEstimator):
     def train_batches(
         self, data: Subset, rng: np.random.Generator
     ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        """Each batch twice: as recorded and with white Gaussian noise (the paper's doubled
-        training set)."""
+        """The paper's doubled training set: each batch holds half its size of windows as
+        recorded and the same windows with white Gaussian noise, so that an epoch takes as
+        many SGD steps of ``batch_size`` as one pass over the doubled set."""
         sd = self.noise_sd()
-        for x, y in super().train_batches(data, rng):
+        size = int(self.training["batch_size"])
+        half = max(1, size // 2) if sd else size
+        for x, y in super().train_batches(data, rng, batch_size=half):
             if sd:
                 noise = torch.from_numpy(
                     rng.standard_normal(tuple(x.shape)).astype(np.float32) * sd

@@ -56,6 +56,11 @@ class WindowTable:
     def __len__(self) -> int:
         return len(self.meta)
 
+    @property
+    def synthetic(self) -> bool:
+        """Whether any subject's windows come from a synthetic twin (its files' marker)."""
+        return any(s.synthetic for s in self.subjects.values())
+
     def shifted(self, windows: int) -> WindowTable:
         """A table whose windows carry the label of the window ``windows`` later in the same
         subject's list of kept windows (forward-in-time prediction); windows without such a

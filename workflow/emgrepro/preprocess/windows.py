@@ -136,6 +136,7 @@ def write_windows(
         "label_rule": window["label_rule"],
         "channel_names": rec.channel_names,
         "signal": filtered.name,
+        "synthetic": bool(rec.synthetic),
         **(extra or {}),
     }
     with atomic_path(out) as tmp:
@@ -168,6 +169,7 @@ class SubjectWindows:
     sample_labels: np.ndarray
     sample_repetition: np.ndarray
     step: int = 0  # samples between window starts of the window rule (0: unknown)
+    synthetic: bool = False  # read from a synthetic twin (its files' marker)
 
     @classmethod
     def load(cls, folder: Path | str) -> SubjectWindows:
@@ -186,6 +188,7 @@ class SubjectWindows:
             sample_labels=sample_labels,
             sample_repetition=sample_rep,
             step=int(meta.get("step", 0)),
+            synthetic=bool(meta.get("synthetic", False)),
             **arrays,
         )
 
