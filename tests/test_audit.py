@@ -265,7 +265,7 @@ def test_a_baseline_that_matches_or_beats_the_model_is_named():
     assert "weak" not in r["baselines"], "a baseline the model clearly beats is not named"
 
 
-# ----------------------------------------------------------------------------- the rule, case by case
+# ---------------------------------------------------------------- the rule, case by case
 
 
 def paired(gain: float, sd: float, n: int = 10) -> pd.DataFrame:

@@ -225,7 +225,9 @@ def test_every_model_and_protocol_declares_its_parameters():
         with pytest.raises(TypeError):
             build_model(name, 2, 3, 400, no_such_parameter=1)
     for name in PROTOCOLS.names():
-        assert PROTOCOLS.get(name).Params.__dataclass_fields__ is not None
+        protocol = PROTOCOLS.get(name)
+        with pytest.raises(ConfigError, match="no_such_parameter"):
+            protocol.params({"no_such_parameter": 1}, f"protocols/{name}")
 
 
 def test_yaml_errors_name_the_file_and_line(tmp_path):

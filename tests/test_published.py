@@ -76,7 +76,7 @@ def test_metric_unit_and_kind(df):
         assert r["unit"] in UNIT_OF[r["metric"]], (r["row"], r["metric"], r["unit"])
     assert set(df["bound"].dropna()) <= {">", ">=", "<", "<="}
     assert set(df["sd_over"].dropna()) <= {"subjects", "seeds", "folds", "unknown"}
-    assert set(df["statistic"].dropna()) <= {"ratio", "best"}
+    assert set(df["statistic"].dropna()) <= {"ratio", "excess", "best"}
 
 
 def test_numbers(df):
@@ -95,7 +95,7 @@ def test_numbers(df):
 
 def test_differences_name_the_other_side(df):
     """A gain or drop is a difference between two results: ``versus`` names the other."""
-    diffs = df[df["metric"].isin(DIFFERENCES) | (df["statistic"] == "ratio")]
+    diffs = df[df["metric"].isin(DIFFERENCES) | df["statistic"].isin(["ratio", "excess"])]
     assert len(diffs) and diffs["versus"].notna().all(), diffs.loc[diffs["versus"].isna(), KEY]
     for spec in diffs["versus"]:
         for item in spec.split(";"):
@@ -151,7 +151,7 @@ def _registered_values(table: pd.DataFrame) -> set[float]:
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize("paper", ["hristov2026", "wu2024", "atzori2016", "zhai2017", "ding2018"])
+@pytest.mark.parametrize("paper", [p for p in PUBLISHING if paper_files()[p]["source_document"]])
 def test_every_number_of_the_source_documents_is_registered_or_explained(paper):
     if not SEEDS.exists():
         pytest.skip(f"{SEEDS} is absent: the source documents live in ../shared/seeds")
@@ -215,3 +215,71 @@ def test_zhai_and_ding_numbers(df):
     d = _one(df, paper="ding2018")
     assert d["model"] == "c_b1pb2" and _close(d["mean"], 78.86)
     assert "secondary source" in d["note"]
+
+
+# ----------------------------------------------------------------------------- places
+
+
+def _close_to_any(value: float, found: list[float]) -> bool:
+    return any(math.isclose(value, v, abs_tol=1e-9) for v in found)
+
+
+def _rows_with_a_place(paper: str) -> list[dict]:
+    table = pd.read_csv(published_csv(paper), keep_default_na=False, na_values=[""])
+    return [r for r in table.to_dict("records") if not r["source"].startswith("secondary")]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("paper", [p for p in PUBLISHING if _rows_with_a_place(p)])
+def test_each_number_sits_where_its_source_says(paper):
+    """A table number is the cell at its row and column (mean, then sd); a text number is
+    in the section its source names (with its sd right after it, "94.3% ±0.3%"); a
+    difference stated as its two sides ("77.90% vs. 64.64%") is their difference."""
+    if not SEEDS.exists():
+        pytest.skip(f"{SEEDS} is absent: the source documents live in ../shared/seeds")
+    from seed_sources import Sources
+
+    sources = Sources(SHARED)
+    rows = _rows_with_a_place(paper)
+    assert rows, f"{paper}: no published row names a place in its source"
+    for r in rows:
+        where = f"{paper} {r['table']} / {r['row']} / {r['column']} ({r['source']})"
+        found = sources.locate(r)
+        mean = float(r["mean"])
+        if found.derived:
+            a, b = found.derived[0]
+            assert math.isclose(abs(a - b), abs(mean), abs_tol=0.006), where
+            assert _close_to_any(a, found.values) and _close_to_any(b, found.values), where
+            continue
+        if not found.loose:  # a cell: its numbers are exactly the mean (and the sd)
+            want = [mean] + ([float(r["sd"])] if pd.notna(r["sd"]) else [])
+            assert found.values == pytest.approx(want), (where, found.values)
+            continue
+        as_written = [mean, 100 * mean] if r["unit"] == "ratio" else [mean]  # "99% R2"
+        assert any(_close_to_any(v, found.values) for v in as_written), (where, "not there")
+        if pd.notna(r["sd"]) and found.text:
+            pairs = re.findall(
+                r"(\d+(?:\.\d+)?)\s*%?\s*(?:±|\$\\pm\$)\s*(\d+(?:\.\d+)?)", found.text
+            )
+            assert (mean, float(r["sd"])) in {(float(a), float(b)) for a, b in pairs}, (
+                where,
+                "its sd is not beside its mean",
+            )
+
+
+def test_a_misplaced_number_is_caught():
+    """The place check itself: a Table 2 number moved to another model's row fails."""
+    if not SEEDS.exists():
+        pytest.skip(f"{SEEDS} is absent")
+    from seed_sources import Sources
+
+    sources = Sources(SHARED)
+    row = _rows_with_a_place("wu2024")
+    cnn_ii = next(r for r in row if r["table"] == "table2" and r["row"] == "CNN-II"
+                  and r["group"] == "within")  # fmt: skip
+    assert sources.locate(cnn_ii).values == [64.64, 7.70]
+    moved = {**cnn_ii, "row": "SVM"}
+    assert sources.locate(moved).values != [64.64, 7.70]
+    zhai = {"paper": "zhai2017", "source": "REFERENCE.md Zhai 2017 Table 2 (x)",
+            "row": "Intact 10 movements", "column": "SVM session IV"}  # fmt: skip
+    assert sources.locate(zhai).values == [3.58]

@@ -421,6 +421,41 @@ def test_tables_1_to_3_are_registered():
         assert _one(t3, model=model, metric="epoch_seconds")["mean"] == seconds
 
 
+def test_the_published_parameter_count_matches_no_reading_and_says_so():
+    """Sec. 3.1 states 22,508 trainable parameters; every plausible reading, counted on the
+    built modules, is listed in the registered row's note, and none gives 22,508."""
+    from emgrepro.models.lstm_fin import PUBLISHED_PARAMETERS, parameter_readings
+
+    readings = parameter_readings()
+    assert PUBLISHED_PARAMETERS not in readings.values()
+    assert readings["bidirectional, two bias vectors (PyTorch) (ours)"] == 59201
+    note = _one(_wu_published(), row="LSTM trainable parameters")["note"]
+    for label, count in readings.items():
+        assert f"{label.replace(', ', ' ')}: {count}" in note, label
+
+
+def test_the_excess_reading_of_three_times_more_data():
+    """ "Nearly 3 times more data": repetitions 1, 3, 4 added to 6 are 3 more repetitions;
+    with repetitions of equal length the excess is exactly 3 and the plain ratio 4."""
+    from emgrepro.evaluation.audit import audit
+
+    row = _one(_wu_published(), row="cross-subject data vs within-subject").to_frame().T
+    rows = []
+    for _group, subjects, reps in (("cross", range(26, 41), 4), ("within", range(1, 26), 1)):
+        for s in subjects:
+            rows.append(dict(paper="wu2024", experiment="wu2024", dataset="ninapro_db2",
+                             protocol="subject_transfer", model="cnn_ii", subject=s, fold=str(s),
+                             condition="", seed=0, n_classes=17, data="real",
+                             metric="n_train_windows", value=1000.0 * reps))  # fmt: skip
+    scores = pd.DataFrame(rows)
+    jobs = pd.DataFrame(
+        [dict(experiment="wu2024", protocol="subject_transfer", model="cnn_ii", differences="[]")]
+    )
+    groups = {"wu2024": {"cross": list(range(26, 41)), "within": list(range(1, 26))}}
+    r = audit(row, scores, jobs=jobs, groups=groups).iloc[0]
+    assert r["reproduced_mean"] == pytest.approx(3.0) and r["verdict"] == "reproduced"
+
+
 def test_text_numbers_are_registered_with_bounds_and_sides():
     df = _wu_published()
     txt = df[df.table == "text"]
@@ -431,7 +466,8 @@ def test_text_numbers_are_registered_with_bounds_and_sides():
     assert _one(txt, row="LSTM-FIN margin low")["versus"] == "model=cnn_ii"
     assert _one(txt, row="LSTM trainable parameters")["mean"] == 22508
     ratio = _one(txt, row="cross-subject data vs within-subject")
-    assert (ratio["statistic"], ratio["versus"], ratio["mean"]) == ("ratio", "group=within", 3)
+    assert (ratio["statistic"], ratio["versus"], ratio["mean"]) == ("excess", "group=within", 3)
+    assert "4 by construction" in ratio["note"]
     cross = txt[txt.row.str.endswith("cross vs within")]
     assert sorted(cross["mean"]) == [10.84, 13.26, 14.36]
 

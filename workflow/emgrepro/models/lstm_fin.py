@@ -209,3 +209,28 @@ class FeatureImitator(TorchEstimator):
 
     def load_extra_state(self, ckpt: dict) -> None:
         self.target_mean, self.target_sd = ckpt["target_mean"], ckpt["target_sd"]
+
+
+PUBLISHED_PARAMETERS = 22_508  # Sec. 3.1: "The total number of trainable parameters in the LSTM"
+
+
+def parameter_readings(hidden: int = 32, layers: int = 3) -> dict[str, int]:
+    """Trainable parameters of one FIN under each plausible reading of "three layers,
+    hidden size 32" (counted on the built modules): none gives the published 22,508."""
+
+    def count(module: nn.Module) -> int:
+        return int(sum(p.numel() for p in module.parameters() if p.requires_grad))
+
+    out = {}
+    for bidirectional in (True, False):
+        dirs = 2 if bidirectional else 1
+        way = "bidirectional" if bidirectional else "unidirectional"
+        fin = FIN(hidden, layers, bidirectional)
+        ours = " (ours)" if bidirectional else ""
+        out[f"{way}, two bias vectors (PyTorch){ours}"] = count(fin)
+        one_bias = count(fin) - layers * dirs * 4 * hidden  # Keras/TensorFlow: one bias
+        out[f"{way}, one bias vector (Keras)"] = one_bias
+        out[f"{way}, LSTM without the linear read-out"] = count(fin.lstm)
+    half = FIN(hidden // 2, layers, True)  # 32 units in all, 16 per direction
+    out[f"bidirectional, {hidden // 2} units per direction"] = count(half)
+    return out
