@@ -17,9 +17,12 @@ import pandas as pd
 
 VERDICT_COLOURS = {
     "reproduced": "#1a9850",
+    "smaller-effect": "#f46d43",
+    "larger-effect": "#fdae61",
     "not-reproduced": "#d73027",
-    "inconclusive": "#fdae61",
+    "inconclusive": "#fee090",
     "reduced-settings": "#fee08b",
+    "unknown-settings": "#e0e0e0",
     "synthetic": "#9ecae1",
     "not-comparable": "#d9d9d9",
     "not-run": "#f7f7f7",
