@@ -167,6 +167,17 @@ def dataclass_params(cls: type) -> dict[str, Param]:
     return out
 
 
+def defaults_params(defaults: Any) -> dict[str, Param]:
+    """Parameters a dataclass instance declares: each field's type, the instance's value as
+    its default. A model family declares its parameters once, each variant as a
+    replacement of the family's defaults."""
+    hints = typing.get_type_hints(type(defaults))
+    return {
+        f.name: Param(f.name, hints[f.name], getattr(defaults, f.name), f.metadata.get("doc", ""))
+        for f in dataclasses.fields(defaults)
+    }
+
+
 def signature_params(cls: type, exclude: frozenset[str] = frozenset()) -> dict[str, Param]:
     """Parameters of ``cls``'s constructor, minus ``exclude``.
 

@@ -18,7 +18,10 @@ require (``Protocol.requires``) and the job runner asks, never probes:
   corrected predictions of a testing session.
 """
 
-from emgrepro.params import signature_params
+import dataclasses
+from typing import Any
+
+from emgrepro.params import defaults_params, signature_params
 from emgrepro.registry import Registry
 
 MODELS = Registry("model", "emgrepro.models")
@@ -41,8 +44,21 @@ def capabilities(model) -> frozenset[str]:
 
 
 def model_parameters(name: str) -> dict:
-    """The declared hyper-parameters of model ``name`` (its constructor signature)."""
-    return signature_params(MODELS.get(name), exclude=COMMON_ARGS)
+    """The declared hyper-parameters of model ``name``: its family's ``defaults`` (a
+    dataclass instance) where it has them, else its constructor signature."""
+    cls = MODELS.get(name)
+    defaults = getattr(cls, "defaults", None)
+    if dataclasses.is_dataclass(defaults):
+        return defaults_params(defaults)
+    return signature_params(cls, exclude=COMMON_ARGS)
+
+
+def split_arguments(defaults: Any, arguments: dict) -> tuple[Any, dict]:
+    """A family's parameters from a constructor's keyword arguments (an unknown name is a
+    TypeError, as for any constructor) and the arguments every model gets."""
+    common = {k: v for k, v in arguments.items() if k in COMMON_ARGS}
+    own = {k: v for k, v in arguments.items() if k not in COMMON_ARGS}
+    return dataclasses.replace(defaults, **own), common
 
 
 def build_model(name: str, n_chans: int, n_outputs: int, n_times: int, **kwargs):
@@ -63,4 +79,5 @@ __all__ = [
     "capabilities",
     "model_parameters",
     "register_model",
+    "split_arguments",
 ]

@@ -13,15 +13,45 @@ classifier, joint training) is our choice and a constructor argument set from th
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
-from emgrepro.models import EXTEND, FINE_TUNE, register_model
+from emgrepro.models import EXTEND, FINE_TUNE, register_model, split_arguments
 from emgrepro.training import TorchEstimator
 
 
 def _conv_len(n: int, kernel: int, stride: int, pad: int) -> int:
     return (n + 2 * pad - kernel) // stride + 1
+
+
+@dataclass(frozen=True)
+class CSAEArch:
+    """The layers of the CSAE and of its CNN ablation (our choices: the paper gives none).
+
+    ``filters`` of the strided encoder convolutions, ``latent_chans`` of the code,
+    ``kernel`` and ``stride`` of every convolution, ``pool_steps`` of the pooled code,
+    ``hidden`` units and ``dropout`` of the classifier, ``log_pool`` (log-compressed code).
+    """
+
+    filters: list[int] = (16, 32, 32)
+    latent_chans: int = 16
+    kernel: int = 9
+    stride: int = 2
+    pool_steps: int = 8
+    hidden: int = 64
+    dropout: float = 0.3
+    log_pool: bool = False
+
+
+@dataclass(frozen=True)
+class CSAEParams(CSAEArch):
+    """The CSAE's layers and its loss weights: ``l1`` on the code, ``recon_weight``."""
+
+    l1: float = 1e-3
+    recon_weight: float = 1.0
 
 
 class CSAENet(nn.Module):
@@ -32,17 +62,16 @@ class CSAENet(nn.Module):
         n_chans: int,
         n_outputs: int,
         n_times: int,
-        filters: tuple[int, ...] = (16, 32, 32),
-        latent_chans: int = 16,
-        kernel: int = 9,
-        stride: int = 2,
-        pool_steps: int = 8,
-        hidden: int = 64,
-        dropout: float = 0.3,
+        arch: CSAEArch = CSAEArch(),
         decoder: bool = True,
-        log_pool: bool = False,
     ) -> None:
         super().__init__()
+        filters, latent_chans, kernel, stride = (
+            arch.filters, arch.latent_chans, arch.kernel, arch.stride
+        )  # fmt: skip
+        pool_steps, hidden, dropout, log_pool = (
+            arch.pool_steps, arch.hidden, arch.dropout, arch.log_pool
+        )  # fmt: skip
         pad = kernel // 2
         widths = [n_chans, *filters, latent_chans]
         lengths = [n_times]
@@ -131,42 +160,19 @@ class CSAE(TorchEstimator):
 
     capabilities = frozenset({FINE_TUNE, EXTEND})
     decoder = True
+    defaults: CSAEArch = CSAEParams()
 
-    def __init__(
-        self,
-        n_chans: int,
-        n_outputs: int,
-        n_times: int,
-        *,
-        filters: list[int] = (16, 32, 32),
-        latent_chans: int = 16,
-        kernel: int = 9,
-        stride: int = 2,
-        pool_steps: int = 8,
-        hidden: int = 64,
-        dropout: float = 0.3,
-        log_pool: bool = False,
-        l1: float = 1e-3,
-        recon_weight: float = 1.0,
-        **common,
-    ) -> None:
-        self.arch = dict(
-            filters=tuple(filters),
-            latent_chans=latent_chans,
-            kernel=kernel,
-            stride=stride,
-            pool_steps=pool_steps,
-            hidden=hidden,
-            dropout=dropout,
-            log_pool=log_pool,
-        )
-        self.l1, self.recon_weight = float(l1), float(recon_weight)
+    def __init__(self, n_chans: int, n_outputs: int, n_times: int, **arguments) -> None:
+        p, common = split_arguments(self.defaults, arguments)
+        layers = {f.name: getattr(p, f.name) for f in dataclasses.fields(CSAEArch)}
+        self.arch = CSAEArch(**{**layers, "filters": tuple(p.filters)})
+        # the ablation declares no loss weights: no reconstruction, no sparsity
+        self.l1 = float(getattr(p, "l1", 0.0))
+        self.recon_weight = float(getattr(p, "recon_weight", 0.0))
         super().__init__(n_chans, n_outputs, n_times, **common)
 
     def build_module(self) -> nn.Module:
-        return CSAENet(
-            self.n_chans, self.n_outputs, self.n_times, decoder=self.decoder, **self.arch
-        )
+        return CSAENet(self.n_chans, self.n_outputs, self.n_times, self.arch, self.decoder)
 
     def loss(self, out: dict, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         loss = nn.functional.cross_entropy(out["logits"], y)

@@ -39,14 +39,15 @@ Our choices (not found in any reachable text; marked in config/papers/ding2018.y
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
+from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
 
 from emgrepro.errors import ConfigError
-from emgrepro.models import COMMON_ARGS, FINE_TUNE, register_model
-from emgrepro.params import signature_params
+from emgrepro.models import FINE_TUNE, register_model, split_arguments
 from emgrepro.training import TorchEstimator
 
 
@@ -150,56 +151,53 @@ class DingNet(nn.Module):
         return {"logits": self.final_layer(self.classifier(self.features(x)))}
 
 
-class DingCNN(TorchEstimator):
-    """The family; each registered variant declares its own defaults.
+@dataclass(frozen=True)
+class DingParams:
+    """The family's hyper-parameters; the defaults are C-B1PB2's, the proposed network.
 
-    Parameters: ``kernels`` (time width of the first three convolutions, one entry per
-    parallel block), ``pools`` (max-pool width after convolutions 1 and 2 of each block; 1:
-    none), ``early_height`` (electrode extent of those convolutions: 1 keeps the electrodes
-    apart, an odd height > 1 mixes neighbours from the first layer on), ``filters``,
+    ``kernels`` (time width of the first three convolutions, one entry per parallel block),
+    ``pools`` (max-pool width after convolutions 1 and 2 of each block; 1: none),
+    ``early_height`` (electrode extent of those convolutions: 1 keeps the electrodes apart,
+    an odd height > 1 mixes neighbours from the first layer on), ``filters``,
     ``mix_heights`` and ``mix_width`` (the electrode-mixing convolutions closing every
     block), ``hidden`` (fully connected units) and ``dropout``.
     """
 
-    capabilities = frozenset({FINE_TUNE})
+    kernels: list[int] = (13, 57)
+    pools: list[int] = (2, 1)
+    early_height: int = 1
+    filters: int = 40
+    mix_heights: list[int] = (6, 7)
+    mix_width: int = 13
+    hidden: list[int] = (260, 130)
+    dropout: float = 0.5
 
-    def __init__(
-        self,
-        n_chans: int,
-        n_outputs: int,
-        n_times: int,
-        *,
-        kernels: list[int],
-        pools: list[int],
-        early_height: int,
-        filters: int,
-        mix_heights: list[int],
-        mix_width: int,
-        hidden: list[int],
-        dropout: float,
-        **common,
-    ) -> None:
-        self.check_params(
-            {"kernels": kernels, "pools": pools, "early_height": early_height, "dropout": dropout},
-            type(self).__name__,
-        )
+
+class DingCNN(TorchEstimator):
+    """The family; each registered variant replaces some of the family's defaults."""
+
+    capabilities = frozenset({FINE_TUNE})
+    defaults = DingParams()
+
+    def __init__(self, n_chans: int, n_outputs: int, n_times: int, **arguments) -> None:
+        p, common = split_arguments(self.defaults, arguments)
+        self.check_params(dataclasses.asdict(p), type(self).__name__)
         self.arch = {
-            "kernels": [int(k) for k in kernels],
-            "pools": [int(p) for p in pools],
-            "early_height": int(early_height),
-            "filters": int(filters),
-            "mix_heights": [int(h) for h in mix_heights],
-            "mix_width": int(mix_width),
-            "hidden": [int(h) for h in hidden],
-            "dropout": float(dropout),
+            "kernels": [int(k) for k in p.kernels],
+            "pools": [int(k) for k in p.pools],
+            "early_height": int(p.early_height),
+            "filters": int(p.filters),
+            "mix_heights": [int(h) for h in p.mix_heights],
+            "mix_width": int(p.mix_width),
+            "hidden": [int(h) for h in p.hidden],
+            "dropout": float(p.dropout),
         }
         super().__init__(n_chans, n_outputs, n_times, **common)
 
     @classmethod
     def check_params(cls, params: dict, where: str) -> None:
         """Checks across parameters, at plan time: one pool per block, odd early heights."""
-        declared = {k: p.default for k, p in signature_params(cls, COMMON_ARGS).items()}
-        p = {**declared, **params}
+        p = {**dataclasses.asdict(cls.defaults), **params}
         if len(p["kernels"]) < 1 or len(p["kernels"]) != len(p["pools"]):
             raise ConfigError(
                 f"{where}: kernels {list(p['kernels'])} and pools {list(p['pools'])} need one "
@@ -224,55 +222,13 @@ class CB1PB2(DingCNN):
     """C-B1PB2, the proposed network (the paper): block 1 (1 x 13, pooled) in parallel with
     block 2 (1 x 57, not pooled), electrode-wise first layers."""
 
-    def __init__(
-        self,
-        n_chans: int,
-        n_outputs: int,
-        n_times: int,
-        *,
-        kernels: list[int] = (13, 57),
-        pools: list[int] = (2, 1),
-        early_height: int = 1,
-        filters: int = 40,
-        mix_heights: list[int] = (6, 7),
-        mix_width: int = 13,
-        hidden: list[int] = (260, 130),
-        dropout: float = 0.5,
-        **common,
-    ) -> None:
-        super().__init__(
-            n_chans, n_outputs, n_times, kernels=kernels, pools=pools,
-            early_height=early_height, filters=filters, mix_heights=mix_heights,
-            mix_width=mix_width, hidden=hidden, dropout=dropout, **common,
-        )  # fmt: skip
-
 
 @register_model("c_sk")
 class CSK(DingCNN):
     """C-SK (our reading): one block of small kernels whose first layers already mix
     neighbouring electrodes (3 x 13): no muscle independence."""
 
-    def __init__(
-        self,
-        n_chans: int,
-        n_outputs: int,
-        n_times: int,
-        *,
-        kernels: list[int] = (13,),
-        pools: list[int] = (2,),
-        early_height: int = 3,
-        filters: int = 40,
-        mix_heights: list[int] = (6, 7),
-        mix_width: int = 13,
-        hidden: list[int] = (260, 130),
-        dropout: float = 0.5,
-        **common,
-    ) -> None:
-        super().__init__(
-            n_chans, n_outputs, n_times, kernels=kernels, pools=pools,
-            early_height=early_height, filters=filters, mix_heights=mix_heights,
-            mix_width=mix_width, hidden=hidden, dropout=dropout, **common,
-        )  # fmt: skip
+    defaults = replace(DingParams(), kernels=(13,), pools=(2,), early_height=3)
 
 
 @register_model("c_sk2")
@@ -280,81 +236,21 @@ class CSK2(DingCNN):
     """C-SK2 (our reading): one block of small kernels with electrode-wise first layers
     (block 1 alone)."""
 
-    def __init__(
-        self,
-        n_chans: int,
-        n_outputs: int,
-        n_times: int,
-        *,
-        kernels: list[int] = (13,),
-        pools: list[int] = (2,),
-        early_height: int = 1,
-        filters: int = 40,
-        mix_heights: list[int] = (6, 7),
-        mix_width: int = 13,
-        hidden: list[int] = (260, 130),
-        dropout: float = 0.5,
-        **common,
-    ) -> None:
-        super().__init__(
-            n_chans, n_outputs, n_times, kernels=kernels, pools=pools,
-            early_height=early_height, filters=filters, mix_heights=mix_heights,
-            mix_width=mix_width, hidden=hidden, dropout=dropout, **common,
-        )  # fmt: skip
+    defaults = replace(DingParams(), kernels=(13,), pools=(2,))
 
 
 @register_model("c_2b1")
 class C2B1(DingCNN):
     """C-2B1 (our reading): two parallel blocks of small kernels (block 1 twice)."""
 
-    def __init__(
-        self,
-        n_chans: int,
-        n_outputs: int,
-        n_times: int,
-        *,
-        kernels: list[int] = (13, 13),
-        pools: list[int] = (2, 2),
-        early_height: int = 1,
-        filters: int = 40,
-        mix_heights: list[int] = (6, 7),
-        mix_width: int = 13,
-        hidden: list[int] = (260, 130),
-        dropout: float = 0.5,
-        **common,
-    ) -> None:
-        super().__init__(
-            n_chans, n_outputs, n_times, kernels=kernels, pools=pools,
-            early_height=early_height, filters=filters, mix_heights=mix_heights,
-            mix_width=mix_width, hidden=hidden, dropout=dropout, **common,
-        )  # fmt: skip
+    defaults = replace(DingParams(), kernels=(13, 13), pools=(2, 2))
 
 
 @register_model("c_2b2")
 class C2B2(DingCNN):
     """C-2B2 (our reading): two parallel blocks of large kernels (block 2 twice)."""
 
-    def __init__(
-        self,
-        n_chans: int,
-        n_outputs: int,
-        n_times: int,
-        *,
-        kernels: list[int] = (57, 57),
-        pools: list[int] = (1, 1),
-        early_height: int = 1,
-        filters: int = 40,
-        mix_heights: list[int] = (6, 7),
-        mix_width: int = 13,
-        hidden: list[int] = (260, 130),
-        dropout: float = 0.5,
-        **common,
-    ) -> None:
-        super().__init__(
-            n_chans, n_outputs, n_times, kernels=kernels, pools=pools,
-            early_height=early_height, filters=filters, mix_heights=mix_heights,
-            mix_width=mix_width, hidden=hidden, dropout=dropout, **common,
-        )  # fmt: skip
+    defaults = replace(DingParams(), kernels=(57, 57), pools=(1, 1))
 
 
 @register_model("c_dk")
@@ -362,24 +258,4 @@ class CDK(DingCNN):
     """C-DK (our reading): C-B1PB2 whose first layers already mix neighbouring electrodes
     (3 x 13 and 3 x 57): no muscle independence."""
 
-    def __init__(
-        self,
-        n_chans: int,
-        n_outputs: int,
-        n_times: int,
-        *,
-        kernels: list[int] = (13, 57),
-        pools: list[int] = (2, 1),
-        early_height: int = 3,
-        filters: int = 40,
-        mix_heights: list[int] = (6, 7),
-        mix_width: int = 13,
-        hidden: list[int] = (260, 130),
-        dropout: float = 0.5,
-        **common,
-    ) -> None:
-        super().__init__(
-            n_chans, n_outputs, n_times, kernels=kernels, pools=pools,
-            early_height=early_height, filters=filters, mix_heights=mix_heights,
-            mix_width=mix_width, hidden=hidden, dropout=dropout, **common,
-        )  # fmt: skip
+    defaults = replace(DingParams(), early_height=3)
