@@ -160,6 +160,19 @@ def cmd_audit(a: argparse.Namespace) -> None:
     log.info("audit: %d published numbers: %s", len(table), counts)
 
 
+def cmd_claims(a: argparse.Namespace) -> None:
+    from emgrepro.evaluation.claims import run_claims
+
+    table = run_claims(
+        scores_csv=Path(a.scores),
+        provenance_json=Path(a.provenance),
+        claims=[Path(p) for p in a.claims],
+        out=Path(a.out),
+    )
+    counts = table["verdict"].value_counts().to_dict()
+    log.info("claims: %d claim x dataset rows: %s", len(table), counts)
+
+
 def cmd_provenance(a: argparse.Namespace) -> None:
     from emgrepro.provenance import write
 
@@ -252,6 +265,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True)
     s.add_argument("published", nargs="+", help="config/papers/<paper>.published.csv files")
     s.set_defaults(func=cmd_audit)
+
+    s = sub.add_parser("claims", help="judge every paper's comparative claims on the scores")
+    s.add_argument("--scores", required=True)
+    s.add_argument("--provenance", required=True, help="the run's provenance.json (its config)")
+    s.add_argument("--out", required=True)
+    s.add_argument("claims", nargs="*", help="config/papers/<paper>.claims.csv files")
+    s.set_defaults(func=cmd_claims)
 
     s = sub.add_parser("provenance", help="record config, input hashes, versions, commit")
     s.add_argument("--config", type=_json, required=True)

@@ -22,6 +22,11 @@ def published_csv(paper: str, papers_dir: Path = PAPERS_DIR) -> Path:
     return Path(papers_dir) / f"{paper}.published.csv"
 
 
+def claims_csv(paper: str, papers_dir: Path = PAPERS_DIR) -> Path:
+    """A paper's comparative claims (two arms, a direction, the published size)."""
+    return Path(papers_dir) / f"{paper}.claims.csv"
+
+
 def notebook(paper: str) -> Path:
     """A paper's report notebook (jupytext, py:percent)."""
     return NOTEBOOKS_DIR / f"{paper}.py"

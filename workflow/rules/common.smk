@@ -11,7 +11,7 @@ import emgrepro.config as emgconfig
 from emgrepro import layout, warm
 from emgrepro.code_hash import preprocess_code, train_code
 from emgrepro.fetch.sources import check_sources, download_url, plan_source
-from emgrepro.paths import notebook
+from emgrepro.paths import claims_csv, notebook
 from emgrepro.protocols import PROTOCOLS
 from emgrepro.resources import gpus_per_deep_job
 
@@ -32,6 +32,7 @@ PAPERS = sorted({j.paper for j in JOBS.values()})  # papers with a report in thi
 PUBLISHED = [
     info["published_csv"] for info in config["paper_info"].values() if info["published"]
 ]
+CLAIMS = [str(claims_csv(p)) for p in PAPERS if claims_csv(p).exists()]  # judged in this run
 
 
 # Warm starts (emgrepro/warm.py): on a workstation every job's command runs in a fork of one
@@ -188,6 +189,6 @@ def get_report_parameters(paper, input, output):
 
 
 def get_final_output():
-    out = [layout.SCORES_TABLE, layout.AUDIT_TABLE]
+    out = [layout.SCORES_TABLE, layout.AUDIT_TABLE, layout.CLAIMS_TABLE]
     out += [layout.path(layout.REPORT_HTML, paper=p) for p in [*PAPERS, layout.AUDIT_REPORT]]
     return out

@@ -58,3 +58,21 @@ rule audit:
         "python -m emgrepro audit --scores {input.scores} --timings {input.timings}"
         " --jobs {input.jobs} --provenance {input.provenance} --out {output.table}"
         " {input.published} > {log} 2>&1"
+
+
+# Every paper's comparative claims, judged on each dataset the run computed both sides on.
+rule claims:
+    input:
+        scores=rules.gather_scores.output.scores,
+        provenance=rules.provenance.output[0],
+        claims=CLAIMS,
+    output:
+        table=layout.CLAIMS_TABLE,
+    retries: 0  # a failure here would repeat: never resubmitted
+    log:
+        "logs/claims.log",
+    conda:
+        "../../envs/data.yaml"
+    shell:
+        "python -m emgrepro claims --scores {input.scores:q} --provenance {input.provenance:q}"
+        " --out {output.table:q} {input.claims:q} > {log:q} 2>&1"
