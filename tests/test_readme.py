@@ -48,6 +48,8 @@ CHECKS = {
     ".venv/bin/snakemake --unlock": "run",
     ".venv/bin/python -m emgrepro job --configfile config/demo.yaml --experiment "
     "baseline_6class --protocol within_subject --model td_lda --fold 1 --seed 0": "run",
+    ".venv/bin/python -m emgrepro claims --scores results/scores.csv --provenance "
+    "results/provenance.json --out results/claims.csv config/papers/*.claims.csv": "run",
     ".venv/bin/snakemake --cores all": "plan",
     ".venv/bin/snakemake --report results/reports/snakemake-report.html --configfile "
     "config/config.yaml my-site.yaml": "run",
