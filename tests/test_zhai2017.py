@@ -172,9 +172,11 @@ class Recorder:
     def __init__(self, n_classes: int):
         self.n_classes = n_classes
         self.seen: list[tuple[str, np.ndarray, np.ndarray]] = []
+        self.meta = None  # the (blind) table the sessions came from
 
     def class_scores(self, data):
         assert (data.y == -1).all() and "label" not in data.table.meta, "a blind table only"
+        self.meta = data.table.meta
         local = data.table.meta["local"].to_numpy()[data.rows]
         rng = np.random.default_rng(local)  # depends on the windows, nothing else
         self.seen.append(("predict", data.rows.copy(), data.y.copy()))
@@ -193,7 +195,7 @@ def test_the_loop_recalibrates_on_pseudo_labels_in_session_order(stationary, sce
     split = proto.split(table, f"1-{scenario}", SUBJECTS, RECAL, 0)
     model = Recorder(len(CLASSES))
     scores, arrays = proto.score(model, split, RECAL, ids(f"1-{scenario}"))
-    rep, start = table.meta["repetition"].to_numpy(), table.meta["start"].to_numpy()
+    rep, start = model.meta["repetition"].to_numpy(), model.meta["start"].to_numpy()
     predicted = [rows for kind, rows, _ in model.seen if kind == "predict"]
     updates = [(rows, y) for kind, rows, y in model.seen if kind == "recalibrate"]
     # sessions I-V in order, each in time order, predicted before any update that uses them
@@ -205,23 +207,56 @@ def test_the_loop_recalibrates_on_pseudo_labels_in_session_order(stationary, sce
     else:  # predict a session, then recalibrate on it; nothing after the last session
         assert kinds == ["predict", "recalibrate"] * 4 + ["predict"]
     assert len(updates) == (0 if scenario == "none" else 4)
-    pseudo = arrays["y_corrected"]
-    session = arrays["session"]
     train_rows = split.train
     for k, (rows, y) in enumerate(updates):
-        corrected = [pseudo[session == j + 1] for j in range(k + 1)]
+        # every window of the stream is updated on, with its pseudo-label (never its truth)
+        n_stream = [r.size for r in predicted[: k + 1]]
         if scenario == "last_only":
-            assert rows.tolist() == predicted[k].tolist()
-            assert y.tolist() == corrected[-1].tolist()
+            assert rows.tolist() == predicted[k].tolist() and y.size == n_stream[-1]
         else:  # initial training windows with their labels, then every corrected session
             want_rows = np.concatenate([train_rows, *predicted[: k + 1]])
             assert rows.tolist() == want_rows.tolist()
-            assert y.tolist() == np.concatenate([table.y[train_rows], *corrected]).tolist()
-        truth = table.y[predicted[k]]
-        assert not np.array_equal(y[-truth.size :], truth), "pseudo-labels, not the truth"
+            assert y[: train_rows.size].tolist() == table.y[train_rows].tolist()
+        in_table = predicted[k][predicted[k] < len(table.meta)]
+        truth = table.y[in_table]
+        pseudo_in_table = y[-n_stream[-1] :][predicted[k] < len(table.meta)]
+        assert not np.array_equal(pseudo_in_table, truth), "pseudo-labels, not the truth"
+    # the scored windows' corrections are their stream's
+    assert arrays["stream_windows"].tolist() == [r.size for r in predicted]
     # one score per session, named by scenario and session
     conds = scores.loc[scores["metric"] == "accuracy", "condition"].tolist()
     assert conds == [f"{scenario} session={s}" for s in SESSIONS]
+
+
+@pytest.mark.parametrize("classes", [CLASSES, CLASSES[1:3]])
+def test_a_session_arrives_as_a_stream(stationary, classes):
+    """Every grid window whose middle lies in the session, during a movement of the
+    experiment or the rest after it, in time order: transitions and rest included even
+    when rest is no class of the experiment; the scored windows are among them."""
+    from emgrepro.protocols.recalibration import run_movement, session_streams
+
+    sw = stationary[1]
+    table = WindowTable([sw], classes)
+    grown, streams = session_streams(table, 1, [2, 3, 4, 5, 6])
+    meta = grown.meta
+    movement = run_movement(sw.sample_labels, sw.segment_bounds())
+    for r, rows in zip([2, 3, 4, 5, 6], streams):
+        start = meta["start"].to_numpy()[rows]
+        assert (np.diff(start) == sw.step).any() and (np.diff(start) > 0).all(), "time order"
+        middle = start + sw.length // 2
+        assert (sw.sample_repetition[middle] == r).all()
+        assert set(movement[middle]) <= set(c for c in classes if c != 0)
+        # nothing removed by its label: every grid window of the session's runs is there
+        grid = sw.grid()
+        gm = grid + sw.length // 2
+        want = grid[(sw.sample_repetition[gm] == r) & np.isin(movement[gm], classes)]
+        assert start.tolist() == want.tolist()
+        labels = meta["label"].to_numpy()[rows]
+        assert 0 in set(labels), "rest windows arrive too"
+        held = (table.meta["repetition"] == r).to_numpy().nonzero()[0]
+        assert set(held) <= set(rows.tolist()), "every scored window is in the stream"
+        assert rows.size > held.size, "transitions and rest beyond the scored windows"
+        assert (grown.y[rows[~np.isin(rows, held)]] == -1).all(), "added windows: no class"
 
 
 def test_scrambled_test_labels_change_nothing_but_the_scores(stationary):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -82,6 +83,45 @@ class WindowTable:
         out.meta = meta
         out.y = meta["label_index"].to_numpy(np.int64)
         return out
+
+    def with_windows(self, subject: int, starts: np.ndarray) -> tuple[WindowTable, np.ndarray]:
+        """This table plus ``subject``'s windows at ``starts`` that it lacks, and the row of
+        each start. Added windows carry the label and repetition of their middle sample in
+        ``meta`` and no class (``y`` -1): a stream holds transitions and windows of no
+        class, which a model may predict but nobody scores."""
+        starts = np.asarray(starts, dtype=np.int64)
+        sw = self.subjects[subject]
+        mine = np.flatnonzero(self.meta["subject"].to_numpy() == subject)
+        held = dict(zip(self.meta["start"].to_numpy()[mine].tolist(), mine.tolist()))
+        new = np.array([s for s in starts.tolist() if s not in held], dtype=np.int64)
+        mid = new + sw.length // 2
+        grown = dataclasses.replace(
+            sw,
+            starts=np.concatenate([sw.starts, new]),
+            labels=np.concatenate([sw.labels, sw.sample_labels[mid]]),
+            repetition=np.concatenate([sw.repetition, sw.sample_repetition[mid]]),
+        )
+        local = np.arange(sw.n_windows, sw.n_windows + new.size)
+        added = pd.DataFrame(
+            {
+                "subject": np.full(new.size, subject, dtype=np.int64),
+                "repetition": sw.sample_repetition[mid].astype(np.int64),
+                "label": sw.sample_labels[mid].astype(np.int64),
+                "local": local,
+                "start": new,
+                "stop": new + sw.length,
+                "label_index": np.full(new.size, -1, dtype=np.int64),
+                "label_local": local,
+            }
+        )
+        out = copy.copy(self)
+        out.subjects = {**self.subjects, subject: grown}
+        out.meta = pd.concat([self.meta, added[self.meta.columns]], ignore_index=True)
+        out.y = np.concatenate([self.y, added["label_index"].to_numpy()])
+        first_new = len(self.meta)
+        rows_of_new = dict(zip(new.tolist(), range(first_new, first_new + new.size)))
+        rows = np.array([held.get(s, rows_of_new.get(s)) for s in starts.tolist()], np.int64)
+        return out, rows
 
     def batch(self, rows: np.ndarray) -> np.ndarray:
         """Copy of the windows at ``rows`` (n, n_chans, n_times), in the order given."""

@@ -170,6 +170,7 @@ class SubjectWindows:
     sample_repetition: np.ndarray
     step: int = 0  # samples between window starts of the window rule (0: unknown)
     synthetic: bool = False  # read from a synthetic twin (its files' marker)
+    segments: np.ndarray | None = None  # start of each file's samples (None: one segment)
 
     @classmethod
     def load(cls, folder: Path | str) -> SubjectWindows:
@@ -178,6 +179,7 @@ class SubjectWindows:
             meta = json.loads(str(z["meta"]))
             arrays = {k: z[k] for k in ("starts", "labels", "repetition")}
             sample_labels, sample_rep = z["sample_labels"], z["sample_repetition"]
+            segments = z["segments"] if "segments" in z.files else None
         signal = np.load(folder / meta["signal"], mmap_mode="r")
         return cls(
             subject=int(meta["subject"]),
@@ -189,12 +191,30 @@ class SubjectWindows:
             sample_repetition=sample_rep,
             step=int(meta.get("step", 0)),
             synthetic=bool(meta.get("synthetic", False)),
+            segments=segments,
             **arrays,
         )
 
     @property
     def n_windows(self) -> int:
         return int(self.starts.size)
+
+    def segment_bounds(self) -> list[tuple[int, int]]:
+        """(start, stop) of each file's samples: windows never cross them."""
+        n = int(self.signal.shape[0])
+        starts = [0] if self.segments is None else [int(a) for a in self.segments]
+        return list(zip(starts, [*starts[1:], n]))
+
+    def grid(self) -> np.ndarray:
+        """Every window start of the window rule's grid (``step`` apart in each file),
+        whatever its labels: the stream of windows as a recording would deliver them."""
+        if self.step < 1:
+            raise ValueError(f"subject {self.subject}: the windows' step is unknown")
+        pieces = [
+            np.arange(a, b - self.length + 1, self.step, dtype=np.int64)
+            for a, b in self.segment_bounds()
+        ]
+        return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
 
     @property
     def n_chans(self) -> int:

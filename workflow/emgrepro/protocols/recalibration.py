@@ -22,6 +22,13 @@ the SVM is refitted. The true labels of a testing session are read once, to scor
 ``predict_session``, ``correct`` and ``recalibration_set`` see a blind copy of the window
 table (no labels) and the model's own outputs, never the session's labels.
 
+A session arrives as a stream (``session_streams``): every window of the window grid whose
+middle sample lies in the session's repetition, during a movement of the experiment or the
+rest after it, in time order, transitions and windows of no class included; nothing is
+removed by its true label. The model predicts, corrects and recalibrates over the whole
+stream; a session is scored on its windows of constant label and of the experiment's
+classes, as the paper's accuracy is.
+
 Our choices: a session's windows are taken in time order (as they lie in the subject's
 concatenated recording, exercise after exercise), and the +-``neighbours`` window shrinks
 at the session's ends; a ``mode`` tie goes to the window's own prediction if it is among
@@ -166,10 +173,40 @@ def session_rows(meta: pd.DataFrame, test: np.ndarray, repetitions: list[int]) -
     return out
 
 
-def run_sessions(model, table: WindowTable, train: np.ndarray, sessions: list, p, scenario: str):
-    """Predict, correct and recalibrate session by session, in order.
+def run_movement(labels: np.ndarray, bounds: list[tuple[int, int]]) -> np.ndarray:
+    """The movement each sample's run belongs to: its own label, or for rest the movement
+    before it in its file (0 before the file's first movement)."""
+    out = np.zeros(labels.size, dtype=np.int64)
+    for a, b in bounds:
+        lab = labels[a:b].astype(np.int64)
+        pos = np.where(lab != 0, np.arange(b - a), -1)
+        np.maximum.accumulate(pos, out=pos)
+        out[a:b] = np.where(pos >= 0, lab[np.maximum(pos, 0)], 0)
+    return out
 
-    Returns per session (rows, class scores, pseudo-labels) and the seconds of each
+
+def session_streams(table: WindowTable, subject: int, repetitions: list[int]):
+    """Each testing session as it would arrive: every window of the grid whose middle
+    sample lies in the session's repetition, during a movement of the experiment's classes
+    or the rest after one, in time order: transitions, rest and windows of no class
+    included, none removed by its label. Returns the table that holds them and the stream
+    rows of each session."""
+    sw = table.subjects[subject]
+    grid = sw.grid()
+    middle = grid + sw.length // 2
+    rep = sw.sample_repetition[middle]
+    movement = run_movement(sw.sample_labels, sw.segment_bounds())[middle]
+    performed = np.isin(movement, [c for c in table.classes if c != 0])
+    starts = [grid[performed & (rep == r)] for r in repetitions]
+    out, rows = table.with_windows(subject, np.concatenate(starts))
+    return out, np.split(rows, np.cumsum([s.size for s in starts])[:-1])
+
+
+def run_sessions(model, table: WindowTable, train: np.ndarray, sessions: list, p, scenario: str):
+    """Predict, correct and recalibrate session by session, in order, over each session's
+    stream of windows (``session_streams``).
+
+    Returns per session (stream rows, class scores, pseudo-labels) and the seconds of each
     recalibration. Only the blind table's windows and the training windows' labels reach
     the model; the sessions' true labels are not read here.
     """
@@ -266,39 +303,49 @@ class Recalibration(Protocol):
         )
 
     def score(self, model, split: Split, params, ids: dict):
-        """Score every session with the model as it stood then (see ``run_sessions``)."""
+        """Score every session with the model as it stood then (see ``run_sessions``): on
+        the session's scored windows (label constant, of the experiment's classes), with
+        the predictions and corrections of its whole stream."""
         p = self.params(params)
         scenario = split.info["scenario"]
-        table = split.table
-        sessions = session_rows(table.meta, split.test, p.session_repetitions)
-        if any(rows.size == 0 for rows in sessions):
-            empty = [r for r, rows in zip(p.session_repetitions, sessions) if rows.size == 0]
+        subject = split.test_subjects[0]
+        scored = session_rows(split.table.meta, split.test, p.session_repetitions)
+        if any(rows.size == 0 for rows in scored):
+            empty = [r for r, rows in zip(p.session_repetitions, scored) if rows.size == 0]
             raise ConfigError(f"{ids['fold']}: no test window in session repetition(s) {empty}")
-        results, seconds = run_sessions(model, table, split.train, sessions, p, scenario)
-        frames, arrays = [], {k: [] for k in ("y_true", "y_pred", "y_corrected", "session")}
-        for k, (rows, scores, pseudo) in enumerate(results):
+        table, streams = session_streams(split.table, subject, p.session_repetitions)
+        results, seconds = run_sessions(model, table, split.train, streams, p, scenario)
+        frames = []
+        arrays = {k: [] for k in ("y_true", "y_pred", "y_corrected", "session", "rows")}
+        for k, ((stream, scores, pseudo), mine) in enumerate(zip(results, scored)):
+            at = np.isin(stream, mine)  # the scored windows within the stream, in time order
+            rows = stream[at]
             truth = table.y[rows]  # the session's true labels: read here, to score it only
-            subject = table.meta["subject"].to_numpy()[rows]
-            y_pred = scores.argmax(axis=1)
+            subject_ids = table.meta["subject"].to_numpy()[rows]
+            y_pred = scores[at].argmax(axis=1)
             cond = {**ids, "condition": f"{scenario} session={ROMAN[k]}"}
-            frames.append(score_rows(truth, y_pred, subject, cond))
+            frames.append(score_rows(truth, y_pred, subject_ids, cond))
             frames.append(
-                metric_rows("corrected_accuracy", METRICS["accuracy"], truth, pseudo, subject, cond)
+                metric_rows(
+                    "corrected_accuracy", METRICS["accuracy"], truth, pseudo[at], subject_ids, cond
+                )
             )
             for key, value in (
                 ("y_true", truth),
                 ("y_pred", y_pred),
-                ("y_corrected", pseudo),
+                ("y_corrected", pseudo[at]),
                 ("session", np.full(rows.size, k + 1)),
+                ("rows", rows),
             ):
                 arrays[key].append(value)
-        test = np.concatenate([rows for rows, _, _ in results])
         out = {k: np.concatenate(v) for k, v in arrays.items()}
+        test = out.pop("rows")
         out.update(
             subject=table.meta["subject"].to_numpy()[test],
             classes=np.asarray(table.classes),
             window=table.meta["local"].to_numpy()[test],
             label_window=table.meta["label_local"].to_numpy()[test],
+            stream_windows=np.asarray([rows.size for rows, _, _ in results], dtype=np.int64),
             recalibration_seconds=np.asarray(seconds, dtype=np.float64),
         )
         return pd.concat(frames, ignore_index=True), out
