@@ -95,6 +95,19 @@ def test_demo_produces_scores_reports_and_audit(demo_run):
     assert '"inputs_sha256"' in prov and "EMG-S1/HC-1.csv" in prov
 
 
+def test_demo_judges_every_papers_claims_on_the_twins(demo_run):
+    from emgrepro.evaluation.claims import CLAIM_VERDICTS, RESULT_COLUMNS
+
+    claims = pd.read_csv(demo_run / "results" / "claims.csv", keep_default_na=False)
+    assert list(claims.columns) == RESULT_COLUMNS
+    assert set(claims["verdict"]) <= set(CLAIM_VERDICTS)
+    seeded = [p for p, d in paper_files().items() if d.get("source_document")]
+    judged = claims[claims["verdict"] != "not-run"]
+    assert set(judged["paper"]) == set(seeded), "every seeded paper has a claim judged"
+    assert set(judged["data"]) == {"synthetic"}, "the demo's claims are on twins, and say so"
+    assert judged["difference"].notna().all() and (judged["n"] > 0).all()
+
+
 @pytest.mark.slow
 def test_demo_renders_every_wu2024_table_and_figure(demo_run):
     shown = output_text(demo_run / "results" / "reports" / "wu2024.ipynb")
