@@ -8,12 +8,12 @@ rule), never from a notebook.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 VERDICT_COLOURS = {
     "reproduced": "#1a9850",
@@ -132,9 +132,10 @@ def _colour(verdict: str) -> str:
 
 # Verdict tables stay one line a row: long texts go to the notes under the table.
 NOWRAP_CSS = [
-    {"selector": "td, th", "props": "white-space: nowrap; padding: 2px 8px;"},
+    {"selector": "td, th", "props": "white-space: nowrap; padding: 2px 8px; text-align: left;"},
     {"selector": "td.col1", "props": "white-space: normal; min-width: 14em; max-width: 26em;"},
 ]
+UNITS = {"percent": "%", "seconds": "s"}
 NOTE_COLUMNS = {
     "settings": "settings",
     "note": "note",
@@ -172,7 +173,11 @@ def verdict_table(audit: pd.DataFrame) -> pd.io.formats.style.Styler | pd.DataFr
         {
             "table": audit["table"],
             "row": audit["row"],
-            "metric": audit["metric"],
+            "column": audit.get("column", audit["metric"]),
+            "group": audit.get("group", ""),
+            "unit": audit.get("unit", pd.Series("", index=audit.index))
+            .fillna("")
+            .map(lambda u: UNITS.get(u, u)),
             "published": [published_text(r) for _, r in audit.iterrows()],
             "reproduced": [_reproduced_text(r) for _, r in audit.iterrows()],
             "n": audit["n"].fillna(0).astype(int),
@@ -185,6 +190,8 @@ def verdict_table(audit: pd.DataFrame) -> pd.io.formats.style.Styler | pd.DataFr
             "notes": [f"[{next(numbers)}]" if n else "" for n in notes],
         }
     )
+    if not (view["group"] != "").any():
+        view = view.drop(columns="group")
     return (
         view.style.map(_colour, subset=["verdict"]).hide(axis="index").set_table_styles(NOWRAP_CSS)
     )
@@ -202,9 +209,9 @@ def verdict_notes(audit: pd.DataFrame) -> pd.DataFrame:
 
 def verdict_html(audit: pd.DataFrame) -> str:
     """The verdict table, and its notes folded under it (one click to open)."""
+    if audit.empty:
+        return "<p>No published number: the audit has no row of this report.</p>"
     table = verdict_table(audit)
-    if isinstance(table, pd.DataFrame):
-        return table.to_html(index=False)
     notes = verdict_notes(audit)
     if notes.empty:
         return table.to_html()
@@ -235,24 +242,28 @@ def verdict_counts_styled(audit: pd.DataFrame):
     return counts.style.apply(colour, axis=0)
 
 
-def claims(audit: pd.DataFrame) -> pd.DataFrame:
+def claims(audit: pd.DataFrame) -> pd.io.formats.style.Styler | pd.DataFrame:
     """The paper's "A beats B" claims: published difference, our paired difference with its
     interval and p-value, and the verdict."""
     rows = audit[audit["test"].fillna("").str.contains("paired|groups", regex=True)]
     if rows.empty:
         return pd.DataFrame({"": ["this paper states no difference between two results"]})
-    return pd.DataFrame(
+    view = pd.DataFrame(
         {
             "claim": rows["row"],
             "published": [published_text(r) for _, r in rows.iterrows()],
-            "reproduced difference": rows["reproduced_mean"].round(2),
+            "reproduced difference": rows["reproduced_mean"].map(
+                lambda v: NOT_COMPUTED if pd.isna(v) else f"{v:.2f}"
+            ),
             "n": rows["n"].astype(int),
             "CI of (reproduced - published)": [interval_text(r) for _, r in rows.iterrows()],
             "p": rows["p_value"].map(lambda p: "" if pd.isna(p) else f"{p:.3g}"),
             "test": rows["test"],
             "verdict": rows["verdict"],
         }
-    ).set_index("claim")
+    )
+    cells = [{"selector": "td", "props": "white-space: nowrap; padding: 2px 8px;"}]
+    return view.set_index("claim").style.set_table_styles(cells)
 
 
 def _registered_claim(audit: pd.DataFrame, ids: dict, other: dict) -> pd.Series | None:
@@ -349,7 +360,11 @@ def choices_markdown(experiments: dict) -> str:
             )
             if k in exp
         }
-        parts.append(f"### `{name}`\n\n```json\n{json.dumps(shown, indent=1)}\n```")
+        # YAML with short lists on one line; folded: a reader opens the experiment they need
+        text = yaml.safe_dump(shown, sort_keys=False, default_flow_style=None, width=96)
+        parts.append(
+            f"<details><summary><code>{name}</code></summary>\n\n```yaml\n{text}```\n\n</details>"
+        )
     return "\n\n".join(parts) if parts else NOT_COMPUTED
 
 
