@@ -163,9 +163,9 @@ if plot:
             ax.plot(x, r["published_mean"], "k*", ms=12, label="published (secondary)")
     ax.set_ylabel("accuracy (%)")
     ax.set_title("Accuracy per method (bars: this run, mean ± sd; star: published)")
-    ax.legend(title="", loc="lower right")
+    ax.legend(title="", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # off the bars
     fig.tight_layout()
-    fig.savefig(FIG / "table2.png", dpi=120)
+    fig.savefig(FIG / "table2.png", dpi=120, bbox_inches="tight")
     plt.show()
 else:
     display(Markdown(f"Table 2: **{NOT_COMPUTED}**."))
