@@ -35,7 +35,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from emgrepro.report import (
     NOT_COMPUTED,
@@ -44,9 +44,11 @@ from emgrepro.report import (
     load_tables,
     mean_sd,
     published_text,
-    verdict_table,
+    show_whole_tables,
+    verdict_html,
 )
 
+show_whole_tables()
 FIG = Path(figures_dir)
 FIG.mkdir(parents=True, exist_ok=True)
 tables = load_tables(paper, scores_csv, timings_csv, audit_csv)
@@ -84,6 +86,16 @@ def summary(db: str) -> dict:
 
 
 SUMMARY = {name: summary(db) for name, db in DATABASES.items()}
+
+# %% [markdown]
+# ## Verdicts: every published number of this paper
+#
+# Each published value beside this run's, with the audit's verdict (`results/audit.csv`;
+# the rule is in the audit report). Long texts (settings other than the paper's, reasons)
+# are in the notes under the table.
+
+# %%
+display(HTML(verdict_html(audit_rows)))
 
 # %% [markdown]
 # ## The paper's result figure: CNN vs classical average vs best classical method
@@ -132,18 +144,21 @@ for name, s in SUMMARY.items():
             plot.append({"database": name, "method": label, "accuracy": 100 * v})
 if plot:
     plot = pd.DataFrame(plot)
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig, ax = plt.subplots(figsize=(9, 4))
     sns.barplot(data=plot, x="database", y="accuracy", hue="method", errorbar="sd", ax=ax)
     for i, name in enumerate(DATABASES):
         for j, kind in enumerate(("cnn", "average", "best")):
             if (name, kind) in PUBLISHED:
-                x = i + (j - 1) * 0.27
+                x = i + (j - 1) * 0.8 / 3
                 ax.plot(x, PUBLISHED[(name, kind)]["published_mean"], "ko", ms=5)
+    ax.plot([], [], "ko", ms=5, label="published mean")
     ax.set_ylabel("accuracy (%)")
-    ax.set_title("CNN vs classical methods (bars: this run; dots: published)")
-    ax.legend(title="", loc="upper right")
+    ax.set_ylim(0, 100)
+    ax.set_title("CNN vs classical methods (bars: this run, mean ± sd; dots: published)")
+    # beside the axes: inside, the legend would hide the bars
+    ax.legend(title="", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
-    fig.savefig(FIG / "cnn_vs_classical.png", dpi=120)
+    fig.savefig(FIG / "cnn_vs_classical.png", dpi=120, bbox_inches="tight")
     plt.show()
 else:
     display(Markdown(f"Result figure: **{NOT_COMPUTED}**."))
@@ -151,18 +166,30 @@ else:
 # %% [markdown]
 # ## Classifier × feature-set accuracy per database
 #
-# Every cell of the classical grid, mean accuracy over subjects (%).
+# Every cell of the classical grid, mean accuracy over subjects (%); every database on one
+# colour scale (the bar on the right).
 
 # %%
 grids = {name: grid(db) for name, db in DATABASES.items()}
 done = {name: g for name, g in grids.items() if len(g)}
 if done:
-    fig, axes = plt.subplots(1, len(done), figsize=(5.5 * len(done), 3.8), squeeze=False)
-    for ax, (name, g) in zip(axes[0], done.items()):
-        heat = 100 * g.pivot_table(index="classifier", columns="features", values="value")
-        sns.heatmap(heat, annot=True, fmt=".1f", cmap="viridis", cbar=False, ax=ax)
+    heats = {
+        name: 100 * g.pivot_table(index="classifier", columns="features", values="value")
+        for name, g in done.items()
+    }
+    low = min(h.min().min() for h in heats.values())
+    high = max(h.max().max() for h in heats.values())
+    fig, axes = plt.subplots(
+        1, len(done), figsize=(5 * len(done) + 1.5, 4.2), squeeze=False, layout="constrained"
+    )
+    for ax, (name, heat) in zip(axes[0], heats.items()):
+        sns.heatmap(heat, annot=True, fmt=".1f", cmap="viridis", vmin=low, vmax=high,
+                    cbar=False, ax=ax)  # fmt: skip
         ax.set_title(name)
-    fig.tight_layout()
+        ax.set_xlabel("features")
+        ax.set_ylabel("classifier" if ax is axes[0][0] else "")
+        ax.tick_params(axis="y", rotation=0)
+    fig.colorbar(axes[0][0].collections[0], ax=axes[0].tolist(), label="mean accuracy (%)")
     fig.savefig(FIG / "classical_grid.png", dpi=120)
     plt.show()
 else:
@@ -189,10 +216,9 @@ if points:
     points = pd.DataFrame(points)
     fig, ax = plt.subplots(figsize=(5, 5))
     sns.scatterplot(data=points, x="best classical", y="CNN", hue="database", ax=ax)
-    lim = [0, 100]
-    ax.plot(lim, lim, color="grey", lw=1)
-    ax.set_xlim(lim)
-    ax.set_ylim(lim)
+    ax.plot([0, 100], [0, 100], color="grey", lw=1)
+    ax.set_xlim(-3, 103)  # a point at 0 or 100 % stays whole
+    ax.set_ylim(-3, 103)
     ax.set_title("Accuracy per subject (%)")
     fig.tight_layout()
     fig.savefig(FIG / "cnn_vs_best_per_subject.png", dpi=120)
@@ -222,12 +248,6 @@ if len(t):
     display(Markdown("Hardware: " + "; ".join(sorted(t["hardware"].dropna().unique()))))
 else:
     display(Markdown(f"Timings: **{NOT_COMPUTED}**."))
-
-# %% [markdown]
-# ## Audit rows of this paper
-
-# %%
-display(verdict_table(audit_rows))
 
 # %% [markdown]
 # ## Our choices

@@ -28,17 +28,20 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
+from emgrepro.evaluation import audit as audit_rules
 from emgrepro.evaluation.audit import VERDICTS, Rule
 from emgrepro.report import (
     VERDICT_COLOURS,
     read_table,
+    show_whole_tables,
     verdict_counts,
     verdict_counts_styled,
-    verdict_table,
+    verdict_html,
 )
 
+show_whole_tables()
 table = read_table(audit_csv)
 prov = json.loads(Path(provenance_json).read_text())
 rule = Rule(**{k: v for k, v in prov["config"]["audit"].items() if k in Rule.__dataclass_fields__})
@@ -51,6 +54,16 @@ if (table["data"] == "synthetic").any():
             "exercise the pipeline and prove nothing about the papers."
         )
     )
+
+# %% [markdown]
+# ## What each verdict means
+
+# %%
+meanings = getattr(audit_rules, "VERDICT_MEANINGS", None)  # one line per verdict word
+if meanings:
+    display(Markdown("\n".join(f"- **{word}**: {text}" for word, text in meanings.items())))
+else:
+    display(Markdown("The verdict words are defined under [The verdict rule](#The-verdict-rule)."))
 
 # %% [markdown]
 # ## Verdicts per paper
@@ -101,7 +114,7 @@ display(
 # %%
 for paper, rows in table.groupby("paper", sort=False):
     display(Markdown(f"### {paper}"))
-    display(verdict_table(rows))
+    display(HTML(verdict_html(rows)))
 
 # %% [markdown]
 # ## Published versus reproduced (numbers the run computed)
@@ -144,4 +157,11 @@ display(
         f"- input files hashed: {len(prov['inputs_sha256'])}"
     )
 )
-display(pd.Series(prov["versions"], name="version").to_frame())
+versions = pd.Series(prov["versions"], name="version").to_frame()
+display(
+    HTML(
+        f"<details><summary>Versions of {len(versions)} packages</summary>"
+        + versions.to_html()
+        + "</details>"
+    )
+)

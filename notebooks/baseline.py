@@ -32,40 +32,49 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import seaborn as sns
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
-from emgrepro.report import banner_markdown, confusion_heatmap, load_tables, pooled_predictions
+from emgrepro.report import (
+    banner_markdown,
+    confusion_heatmap,
+    load_tables,
+    mean_sd,
+    pooled_predictions,
+    show_whole_tables,
+    verdict_html,
+)
 
+show_whole_tables()
 tables = load_tables(paper, scores_csv, timings_csv, audit_csv)
 scores = tables.scores
 Path(figures_dir).mkdir(parents=True, exist_ok=True)
 display(Markdown(banner_markdown(tables, "the Khushaba 2-channel data")))
 
 # %% [markdown]
-# ## Macro F1 and accuracy (mean ± sd over subjects)
+# ## Verdicts
+
+# %%
+display(HTML(verdict_html(tables.audit)))
+
+# %% [markdown]
+# ## Macro F1 and accuracy (%, mean ± sd over subjects)
 
 # %%
 main = scores[scores["metric"].isin(["f1_macro", "accuracy"])]
 per_subject = main.groupby(["n_classes", "protocol", "model", "metric", "subject"])["value"].mean()
-summary = per_subject.groupby(["n_classes", "protocol", "model", "metric"]).agg(
-    ["mean", "std", "count"]
-)
-table = (
-    (100 * summary["mean"]).round(1).astype(str)
-    + " ± "
-    + (100 * summary["std"]).round(1).astype(str)
-).unstack("metric")
-display(table)
+by = ["n_classes", "protocol", "model", "metric"]
+display(per_subject.groupby(by).agg(lambda v: mean_sd(v)).unstack("metric"))
 
 # %% [markdown]
-# ## Per-subject macro F1
+# ## Per-subject macro F1 (%)
 
 # %%
 f1 = per_subject.xs("f1_macro", level="metric").reset_index()
+f1["f1"] = 100 * f1["value"]
 g = sns.catplot(
     data=f1,
     x="protocol",
-    y="value",
+    y="f1",
     hue="subject",
     col="n_classes",
     kind="bar",
@@ -73,13 +82,15 @@ g = sns.catplot(
     aspect=1.2,
     palette="viridis",
 )
-g.set_axis_labels("protocol", "macro F1")
+g.set_axis_labels("protocol", "macro F1 (%)")
 g.figure.suptitle("TD + LDA per subject", y=1.03)
 g.savefig(Path(figures_dir) / "f1_per_subject.png", dpi=120, bbox_inches="tight")
 plt.show()
 
 # %% [markdown]
 # ## Confusion matrices (within-subject, all test subjects pooled)
+#
+# Each row in percent of its true class (recall on the diagonal), one colour scale.
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))

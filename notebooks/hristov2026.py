@@ -34,13 +34,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from emgrepro.evaluation.cost import inference_cost
 from emgrepro.models import build_model
 from emgrepro.preprocess.table import WindowTable
 from emgrepro.preprocess.windows import SubjectWindows
 from emgrepro.report import (
+    NOT_COMPUTED,
     banner_markdown,
     choices_markdown,
     claims,
@@ -50,15 +51,27 @@ from emgrepro.report import (
     per_subject,
     pooled_predictions,
     published_text,
-    verdict_table,
+    show_whole_tables,
+    verdict_html,
 )
 
+show_whole_tables()
 FIG = Path(figures_dir)
 FIG.mkdir(parents=True, exist_ok=True)
 tables = load_tables(paper, scores_csv, timings_csv, audit_csv)
 scores, audit_rows = tables.scores, tables.audit
 display(Markdown(banner_markdown(tables, "the Khushaba 2-channel data")))
 subj = per_subject(scores, "f1_macro")
+
+# %% [markdown]
+# ## Verdicts: every published number of this paper
+#
+# Each published value beside this run's, with the audit's verdict (`results/audit.csv`;
+# the rule is in the audit report). Long texts (settings other than the paper's, reasons)
+# are in the notes under the table.
+
+# %%
+display(HTML(verdict_html(audit_rows)))
 
 # %% [markdown]
 # ## The four headline numbers, published vs reproduced
@@ -93,12 +106,6 @@ for label, exp, proto, _n in HEADLINES:
 display(pd.DataFrame(rows).set_index("result"))
 
 # %% [markdown]
-# ## Audit rows of this paper
-
-# %%
-display(verdict_table(audit_rows))
-
-# %% [markdown]
 # ## The paper's claims, paired by subject
 #
 # "Performance for unseen subjects improved from 35.1 % to 92.3 % with minimal calibration
@@ -125,8 +132,10 @@ if len(head):
         {
             "headline": head["row"],
             "published": [published_text(r) for _, r in head.iterrows()],
-            "trial split (paper's protocol)": head["reproduced_mean"].round(1),
-            "leaky split": head["leaky_mean"].round(1),
+            "trial split (paper's protocol)": head["reproduced_mean"].map(
+                lambda v: NOT_COMPUTED if pd.isna(v) else f"{v:.1f}"
+            ),
+            "leaky split": head["leaky_mean"].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}"),
             "consistent with": head["consistent_with"].replace("", "— (no leaky twin)"),
             "n": head["n"].astype(int),
         }
@@ -138,7 +147,10 @@ leak = subj[subj.protocol.str.contains("window_split") | subj.protocol.isin(
     ["multi_subject", "few_shot", "incremental"])]  # fmt: skip
 if len(leak):
     display(
-        leak.groupby(["model", "protocol"])["value"].agg(lambda v: mean_sd(v)).unstack("protocol")
+        leak.groupby(["model", "protocol"])["value"]
+        .agg(lambda v: mean_sd(v))
+        .unstack("protocol")
+        .fillna(NOT_COMPUTED)
     )
 
 # %% [markdown]
@@ -168,11 +180,12 @@ curve["k"] = curve["condition"].str.replace("k=", "").astype(int) if len(curve) 
 base = scores[scores.protocol.isin(FEW) & (scores.metric == "f1_macro_base_model")]
 base = base.groupby(["model", "subject"], as_index=False)["value"].mean().assign(k=0)
 points = pd.concat([curve[["model", "subject", "k", "value"]], base], ignore_index=True)
+points["f1"] = 100 * points["value"]
 if len(points):
     fig, ax = plt.subplots(figsize=(6, 4))
-    sns.lineplot(data=points, x="k", y="value", hue="model", marker="o", errorbar="sd", ax=ax)
+    sns.lineplot(data=points, x="k", y="f1", hue="model", marker="o", errorbar="sd", ax=ax)
     ax.set_xlabel("calibration trials per class (k)")
-    ax.set_ylabel("macro F1 on the unseen subject")
+    ax.set_ylabel("macro F1 on the unseen subject (%)")
     ax.set_xticks(sorted(points["k"].unique()))
     ax.set_title("Few-shot transfer (mean ± sd over subjects)")
     plt.tight_layout()
@@ -183,14 +196,17 @@ else:
 
 # %% [markdown]
 # ## Per-subject results
+#
+# Macro F1 in percent per subject (mean over seeds), one y-axis for every panel.
 
 # %%
 main = subj[subj.protocol.isin(["within_subject", "multi_subject", "loso", "few_shot"])]
+main = main.assign(f1=100 * main["value"])
 if len(main):
     g = sns.catplot(
         data=main,
         x="protocol",
-        y="value",
+        y="f1",
         hue="model",
         col="subject",
         kind="bar",
@@ -198,13 +214,11 @@ if len(main):
         aspect=1.0,
         order=["within_subject", "multi_subject", "loso", "few_shot"],
     )
-    g.set_axis_labels("", "macro F1")
+    g.set_axis_labels("", "macro F1 (%)")
     g.set_xticklabels(rotation=45, ha="right")
     g.savefig(FIG / "per_subject.png", dpi=110, bbox_inches="tight")
     plt.show()
-    display(
-        main.pivot_table(index=["protocol", "model"], columns="subject", values="value").round(3)
-    )
+    display(main.pivot_table(index=["protocol", "model"], columns="subject", values="f1").round(1))
 
 # %% [markdown]
 # ## Forgetting in the incremental extension
@@ -224,6 +238,8 @@ if len(inc):
 
 # %% [markdown]
 # ## Confusion matrices (`csae`, all test subjects pooled)
+#
+# Each row in percent of its true class (recall on the diagonal), one colour scale.
 
 
 # %%

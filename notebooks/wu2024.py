@@ -41,7 +41,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from emgrepro.report import (
     NOT_COMPUTED,
@@ -51,9 +51,11 @@ from emgrepro.report import (
     load_tables,
     mean_sd,
     published_text,
-    verdict_table,
+    show_whole_tables,
+    verdict_html,
 )
 
+show_whole_tables()
 FIG = Path(figures_dir)
 FIG.mkdir(parents=True, exist_ok=True)
 tables = load_tables(paper, scores_csv, timings_csv, audit_csv)
@@ -101,45 +103,14 @@ def published_value(**match) -> str:
 
 
 # %% [markdown]
-# ## Our choices
+# ## Verdicts: every published number of this paper
 #
-# Settings the paper and its code do not give, each a config value (`config/papers/wu2024.yaml`):
-#
-# - **Validation**: the last 20 % of every training trial, cut in time (windows that
-#   straddle the cut are dropped), selects the epoch; FIN pre-training stops early on
-#   repetition 6 of subjects 1-25 (never a test repetition); patience 5 epochs.
-# - **Standardisation**: per channel, fitted on each job's training windows; features
-#   z-scored per feature and channel on the training windows.
-# - **Feature copies**: Gaussian noise (sd 0.01 on the z scale) on 11 of the 12 copies
-#   during training only; inference sees exact copies.
-# - **LSTM+CNN-II**: LSTMs random, CNN initialised from the subject's CNN-II, as in
-#   LSTM-FIN+CNN-II, so the two differ only by FIN pre-training.
-# - **MAP** (Table 1): mean percentage accuracy, each channel-window's
-#   1 − |error| / |true| floored at 0, on the feature's own scale, over a subject's test
-#   repetitions (so it lies in 0–100 %).
-# - **Data efficiency**: the first p % of the training windows of every trial (in time).
-# - **Forward in time**: window i's input is paired with the label of window i + p in the
-#   subject's list of kept windows (the authors' pairing).
-# - **SVM**: scikit-learn's RBF SVC with C = 1 and gamma = "scale".
+# Each published value beside this run's, with the audit's verdict (`results/audit.csv`;
+# the rule is in the audit report). Long texts (settings other than the paper's, reasons)
+# are in the notes under the table.
 
 # %%
-if experiments:
-    rows = []
-    for name, exp in experiments.items():
-        prep = exp.get("preprocessing_settings", {})
-        for model, params in exp["models"].items():
-            rows.append(
-                {
-                    "experiment": name,
-                    "model": model,
-                    "protocols": ", ".join(exp["protocols"]),
-                    "window": prep.get("window"),
-                    "model settings": {k: v for k, v in params.items() if k != "init_from"},
-                    "starts from": params.get("init_from", ""),
-                    "training": exp.get("training"),
-                }
-            )
-    display(pd.DataFrame(rows).set_index(["experiment", "model"]))
+display(HTML(verdict_html(audit_rows)))
 
 # %% [markdown]
 # ## Table 1: feature imitation
@@ -304,11 +275,14 @@ if not eff.empty:
     ax.set_xlabel("share of fine-tuning data (%)")
     ax.set_ylabel("accuracy (%)")
     ax.set_title("Data efficiency (mean over subjects, 95 % CI)")
+    sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # off the curves
     fig.tight_layout()
-    fig.savefig(FIG / "data_efficiency.png", dpi=120)
+    fig.savefig(FIG / "data_efficiency.png", dpi=120, bbox_inches="tight")
     plt.show()
     display(
-        eff.groupby(["model", "group", "share"])["accuracy"].agg(["mean", "std", "count"]).round(2)
+        eff.groupby(["model", "group", "share"])["accuracy"]
+        .agg(lambda v: mean_sd(v, 1.0, 2))
+        .unstack("share")
     )
 else:
     display(Markdown("Data-efficiency figure: **not computed**."))
@@ -343,7 +317,9 @@ if not fwd.empty:
     fig.tight_layout()
     fig.savefig(FIG / "forward_in_time.png", dpi=120)
     plt.show()
-    display(both.groupby(["model", "ahead"])["accuracy"].agg(["mean", "std", "count"]).round(2))
+    display(
+        both.groupby(["model", "ahead"])["accuracy"].agg(lambda v: mean_sd(v, 1.0, 2)).unstack()
+    )
 else:
     display(Markdown("Forward-in-time figure: **not computed**."))
 
@@ -357,13 +333,26 @@ else:
 display(claims(audit_rows))
 
 # %% [markdown]
-# ## Audit rows of this paper
+# ## Our choices
 #
-# Every published number of document 001 beside this run's value, with the audit's
-# verdict (`results/audit.csv`; the rule is in the audit report).
-
-# %%
-display(verdict_table(audit_rows))
+# Settings the paper and its code do not give, each a config value (`config/papers/wu2024.yaml`):
+#
+# - **Validation**: the last 20 % of every training trial, cut in time (windows that
+#   straddle the cut are dropped), selects the epoch; FIN pre-training stops early on
+#   repetition 6 of subjects 1-25 (never a test repetition); patience 5 epochs.
+# - **Standardisation**: per channel, fitted on each job's training windows; features
+#   z-scored per feature and channel on the training windows.
+# - **Feature copies**: Gaussian noise (sd 0.01 on the z scale) on 11 of the 12 copies
+#   during training only; inference sees exact copies.
+# - **LSTM+CNN-II**: LSTMs random, CNN initialised from the subject's CNN-II, as in
+#   LSTM-FIN+CNN-II, so the two differ only by FIN pre-training.
+# - **MAP** (Table 1): mean percentage accuracy, each channel-window's
+#   1 − |error| / |true| floored at 0, on the feature's own scale, over a subject's test
+#   repetitions (so it lies in 0–100 %).
+# - **Data efficiency**: the first p % of the training windows of every trial (in time).
+# - **Forward in time**: window i's input is paired with the label of window i + p in the
+#   subject's list of kept windows (the authors' pairing).
+# - **SVM**: scikit-learn's RBF SVC with C = 1 and gamma = "scale".
 
 # %% [markdown]
 # ## Settings of this run

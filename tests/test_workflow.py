@@ -113,7 +113,7 @@ def test_demo_renders_every_wu2024_table_and_figure(demo_run):
     shown = output_text(demo_run / "results" / "reports" / "wu2024.ipynb")
     for title in ("Table 1", "Table 2", "Table 3", "data efficiency", "forward in time"):
         assert title in shown, title
-    tables = shown.split("Table 1: feature imitation")[1].split("Audit rows")[0]
+    tables = shown.split("Table 1: feature imitation")[1].split("## Our choices")[0]
     assert "not computed" not in tables, "every table and figure has values"
     figures = {p.name for p in (demo_run / "results" / "figures" / "wu2024").glob("*.png")}
     assert {"data_efficiency.png", "forward_in_time.png", "feature_imitation.png"} <= figures

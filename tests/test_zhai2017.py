@@ -540,7 +540,7 @@ def test_demo_dag_of_the_paper_renders_every_table_and_figure(demo_run):
         "736.54 Hz",
     ):
         assert title in text, title
-    body = text.split("## Table 1")[1].split("## Audit rows")[0]
+    body = text.split("## Table 1")[1].split("## Our choices")[0]
     assert "not computed" not in body, "every table and figure has values"
     images = sum(
         1 for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})

@@ -8,12 +8,12 @@ rule), never from a notebook.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 VERDICT_COLOURS = {
     "reproduced": "#1a9850",
@@ -95,12 +95,23 @@ def per_subject(df: pd.DataFrame, metric: str, keys: list[str] | None = None) ->
 
 
 def mean_sd(values: pd.Series, scale: float = 100.0, digits: int = 1) -> str:
-    """``mean ± sd (n=k)`` over subjects, or "not computed"."""
-    values = pd.Series(values).dropna()
+    """``mean ± sd (n=k)`` over subjects; ``mean (n=1)`` for one value, whose sd is not
+    defined; "not computed" for none."""
+    values = pd.Series(values, dtype=float).dropna()
     if values.empty:
         return NOT_COMPUTED
-    sd = values.std(ddof=1) * scale if len(values) > 1 else float("nan")
-    return f"{values.mean() * scale:.{digits}f} ± {sd:.{digits}f} (n={len(values)})"
+    mean = f"{values.mean() * scale:.{digits}f}"
+    if len(values) == 1:
+        return f"{mean} (n=1)"
+    return f"{mean} ± {values.std(ddof=1) * scale:.{digits}f} (n={len(values)})"
+
+
+def show_whole_tables() -> None:
+    """Let pandas print every row, column and character of a table: a report never shows
+    a truncated table ("90 rows × 2 columns", "..." cells)."""
+    for option in ("max_rows", "max_columns", "max_colwidth"):
+        pd.set_option(f"display.{option}", None)
+    pd.set_option("display.width", 10_000)
 
 
 def published_text(row: pd.Series) -> str:
@@ -122,39 +133,98 @@ def _colour(verdict: str) -> str:
     return f"background-color: {VERDICT_COLOURS.get(verdict, 'white')}"
 
 
+# Verdict tables stay one line a row: long texts go to the notes under the table.
+NOWRAP_CSS = [
+    {"selector": "td, th", "props": "white-space: nowrap; padding: 2px 8px; text-align: left;"},
+    {"selector": "td.col1", "props": "white-space: normal; min-width: 14em; max-width: 26em;"},
+]
+UNITS = {"percent": "%", "seconds": "s"}
+NOTE_COLUMNS = {
+    "settings": "settings",
+    "note": "note",
+    "consistent_with": "consistent with",
+    "baselines": "baselines",
+}
+
+
+def _reproduced_text(row: pd.Series) -> str:
+    if pd.isna(row["reproduced_mean"]):
+        return NOT_COMPUTED
+    sd = "" if pd.isna(row["reproduced_sd"]) else f" ± {row['reproduced_sd']:.2f}"
+    return f"{row['reproduced_mean']:.2f}{sd}"
+
+
+def _note_text(row: pd.Series) -> str:
+    """The row's long texts (settings, reasons, leaky twin, baselines), one string."""
+    parts = [
+        f"{label}: {row[col]}"
+        for col, label in NOTE_COLUMNS.items()
+        if col in row and isinstance(row[col], str) and row[col].strip()
+    ]
+    return "; ".join(parts)
+
+
 def verdict_table(audit: pd.DataFrame) -> pd.io.formats.style.Styler | pd.DataFrame:
-    """The audit rows a reader needs: published, reproduced, n, the interval of the
-    difference, p, the settings and the verdict in colour."""
+    """The audit rows in one line each: published, reproduced, n, the interval of the
+    difference, p and the verdict in colour; ``notes`` points into ``verdict_notes``."""
     if audit.empty:
         return pd.DataFrame({"": ["no published number"]})
+    audit = audit.reset_index(drop=True)
+    notes = [_note_text(r) for _, r in audit.iterrows()]
+    numbers = iter(range(1, len(notes) + 1))
     view = pd.DataFrame(
         {
             "table": audit["table"],
             "row": audit["row"],
-            "metric": audit["metric"],
+            "column": audit.get("column", audit["metric"]),
+            "group": audit.get("group", ""),
+            "unit": audit.get("unit", pd.Series("", index=audit.index))
+            .fillna("")
+            .map(lambda u: UNITS.get(u, u)),
             "published": [published_text(r) for _, r in audit.iterrows()],
-            "reproduced": [
-                ""
-                if pd.isna(r["reproduced_mean"])
-                else f"{r['reproduced_mean']:.2f}"
-                + ("" if pd.isna(r["reproduced_sd"]) else f" ± {r['reproduced_sd']:.2f}")
-                for _, r in audit.iterrows()
-            ],
-            "n": audit["n"].astype(int),
+            "reproduced": [_reproduced_text(r) for _, r in audit.iterrows()],
+            "n": audit["n"].fillna(0).astype(int),
             "difference [CI]": [
                 "" if pd.isna(r["difference"]) else f"{r['difference']:+.2f} {interval_text(r)}"
                 for _, r in audit.iterrows()
             ],
             "p": audit["p_value"].map(lambda p: "" if pd.isna(p) else f"{p:.3g}"),
             "verdict": audit["verdict"],
-            "settings": audit["settings"].fillna(""),
-            "note": audit["note"].fillna(""),
+            "notes": [f"[{next(numbers)}]" if n else "" for n in notes],
         }
     )
-    for col, label in (("consistent_with", "consistent with"), ("baselines", "baselines")):
-        if col in audit and (audit[col].fillna("") != "").any():
-            view.insert(len(view.columns) - 1, label, audit[col].fillna(""))
-    return view.style.map(_colour, subset=["verdict"]).hide(axis="index")
+    if not (view["group"] != "").any():
+        view = view.drop(columns="group")
+    return (
+        view.style.map(_colour, subset=["verdict"]).hide(axis="index").set_table_styles(NOWRAP_CSS)
+    )
+
+
+def verdict_notes(audit: pd.DataFrame) -> pd.DataFrame:
+    """The long texts of the audit rows that have any, numbered as in ``verdict_table``."""
+    audit = audit.reset_index(drop=True)
+    rows = [(r["row"], _note_text(r)) for _, r in audit.iterrows()]
+    rows = [(row, text) for row, text in rows if text]
+    out = pd.DataFrame(rows, columns=["row", "notes"])
+    out.index = [f"[{i}]" for i in range(1, len(out) + 1)]
+    return out
+
+
+def verdict_html(audit: pd.DataFrame) -> str:
+    """The verdict table, and its notes folded under it (one click to open)."""
+    if audit.empty:
+        return "<p>No published number: the audit has no row of this report.</p>"
+    table = verdict_table(audit)
+    notes = verdict_notes(audit)
+    if notes.empty:
+        return table.to_html()
+    return (
+        table.to_html()
+        + f"<details><summary>Notes on {len(notes)} of these rows (settings other than the "
+        "paper's, reasons, leaky twins, baselines)</summary>"
+        + notes.to_html(border=0)
+        + "</details>"
+    )
 
 
 def verdict_counts(audit: pd.DataFrame) -> pd.DataFrame:
@@ -175,24 +245,28 @@ def verdict_counts_styled(audit: pd.DataFrame):
     return counts.style.apply(colour, axis=0)
 
 
-def claims(audit: pd.DataFrame) -> pd.DataFrame:
+def claims(audit: pd.DataFrame) -> pd.io.formats.style.Styler | pd.DataFrame:
     """The paper's "A beats B" claims: published difference, our paired difference with its
     interval and p-value, and the verdict."""
     rows = audit[audit["test"].fillna("").str.contains("paired|groups", regex=True)]
     if rows.empty:
         return pd.DataFrame({"": ["this paper states no difference between two results"]})
-    return pd.DataFrame(
+    view = pd.DataFrame(
         {
             "claim": rows["row"],
             "published": [published_text(r) for _, r in rows.iterrows()],
-            "reproduced difference": rows["reproduced_mean"].round(2),
+            "reproduced difference": rows["reproduced_mean"].map(
+                lambda v: NOT_COMPUTED if pd.isna(v) else f"{v:.2f}"
+            ),
             "n": rows["n"].astype(int),
             "CI of (reproduced - published)": [interval_text(r) for _, r in rows.iterrows()],
             "p": rows["p_value"].map(lambda p: "" if pd.isna(p) else f"{p:.3g}"),
             "test": rows["test"],
             "verdict": rows["verdict"],
         }
-    ).set_index("claim")
+    )
+    cells = [{"selector": "td", "props": "white-space: nowrap; padding: 2px 8px;"}]
+    return view.set_index("claim").style.set_table_styles(cells)
 
 
 def _registered_claim(audit: pd.DataFrame, ids: dict, other: dict) -> pd.Series | None:
@@ -296,7 +370,11 @@ def choices_markdown(experiments: dict) -> str:
             )
             if k in exp
         }
-        parts.append(f"### `{name}`\n\n```json\n{json.dumps(shown, indent=1)}\n```")
+        # YAML with short lists on one line; folded: a reader opens the experiment they need
+        text = yaml.safe_dump(shown, sort_keys=False, default_flow_style=None, width=96)
+        parts.append(
+            f"<details><summary><code>{name}</code></summary>\n\n```yaml\n{text}```\n\n</details>"
+        )
     return "\n\n".join(parts) if parts else NOT_COMPUTED
 
 
@@ -313,13 +391,15 @@ def pooled_predictions(results_dir: str, experiment: str, protocol: str, model: 
     )
 
 
-def confusion_heatmap(ax, y_true, y_pred, names: list[str], title: str) -> None:
-    """Row-normalised confusion matrix (recall on the diagonal), annotated up to 20 classes."""
+def confusion_heatmap(ax, y_true, y_pred, names: list[str], title: str, cbar: bool = True):
+    """Row-normalised confusion matrix in % (recall on the diagonal) on the fixed 0-100
+    colour scale, so panels compare; annotated up to 20 classes."""
     import seaborn as sns
     from sklearn.metrics import confusion_matrix
 
-    cm = confusion_matrix(y_true, y_pred, labels=range(len(names)), normalize="true")
-    sns.heatmap(cm, annot=len(names) <= 20, fmt=".2f", cmap="Blues", cbar=False, ax=ax,
+    cm = 100 * confusion_matrix(y_true, y_pred, labels=range(len(names)), normalize="true")
+    sns.heatmap(cm, annot=len(names) <= 20, fmt=".0f", cmap="Blues", vmin=0, vmax=100,
+                cbar=cbar, cbar_kws={"label": "% of the true class"}, ax=ax,
                 xticklabels=names, yticklabels=names)  # fmt: skip
     ax.set_title(title)
     ax.set_xlabel("predicted")

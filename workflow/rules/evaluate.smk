@@ -7,7 +7,12 @@ rule gather_scores:
         scores=get_job_outputs("scores"),
         info=get_job_outputs("info"),
     output:
-        scores=layout.SCORES_TABLE,
+        scores=report(
+            layout.SCORES_TABLE,
+            caption="../report/scores.rst",
+            category="scores",
+            labels={"paper": "all", "file": "scores.csv"},
+        ),
         timings=layout.TIMINGS_TABLE,
         jobs=layout.JOBS_TABLE,
     retries: 0  # a failure here would repeat: never resubmitted
@@ -48,7 +53,12 @@ rule audit:
         provenance=rules.provenance.output[0],
         published=PUBLISHED,
     output:
-        table=layout.AUDIT_TABLE,
+        table=report(
+            layout.AUDIT_TABLE,
+            caption="../report/audit_table.rst",
+            category="audit",
+            labels={"paper": "all", "file": "audit.csv"},
+        ),
     retries: 0  # a failure here would repeat: never resubmitted
     log:
         "logs/audit.log",

@@ -1,4 +1,12 @@
 # Report notebooks (papermill): one per paper, and the audit's; they only read tables.
+# `snakemake --report` holds the audit table, the scores, every report and every figure,
+# each captioned (workflow/report/), under this description of the workflow:
+
+
+from emgrepro.captions import figure_captions
+
+
+report: "../report/workflow.rst"
 
 
 # Render one paper's tables and figures from the scores, beside its published numbers.
@@ -13,12 +21,18 @@ rule paper_report:
         windows=lambda wc: get_paper_windows(wc.paper),
     output:
         notebook=layout.REPORT_NOTEBOOK,
-        html=layout.REPORT_HTML,
+        html=report(
+            layout.REPORT_HTML,
+            caption="../report/paper_report.rst",
+            category="{paper}",
+            labels={"paper": "{paper}", "file": "report"},
+        ),
         figures=report(
             directory(layout.FIGURES),
             patterns=["{name}.png"],
             caption="../report/figure.rst",
             category="{paper}",
+            labels={"paper": "{paper}", "file": "figure {name}"},
         ),
     retries: 0  # a failure here would repeat: never resubmitted
     log:
@@ -31,6 +45,7 @@ rule paper_report:
         parameters=lambda wc, input, output: quoted_json(
             get_report_parameters(wc.paper, input, output)
         ),
+        captions=lambda wc: figure_captions(wc.paper),  # read by snakemake --report
     shell:
         "python -m emgrepro report --notebook {input.notebook} --parameters {params.parameters}"
         " --out-notebook {output.notebook} --html {output.html} > {log} 2>&1"
@@ -45,12 +60,18 @@ rule audit_report:
         provenance=rules.provenance.output[0],
     output:
         notebook=layout.path(layout.REPORT_NOTEBOOK, paper=layout.AUDIT_REPORT),
-        html=layout.path(layout.REPORT_HTML, paper=layout.AUDIT_REPORT),
+        html=report(
+            layout.path(layout.REPORT_HTML, paper=layout.AUDIT_REPORT),
+            caption="../report/audit_report.rst",
+            category="audit",
+            labels={"paper": "all", "file": "audit report"},
+        ),
         figures=report(
             directory(layout.path(layout.FIGURES, paper=layout.AUDIT_REPORT)),
             patterns=["{name}.png"],
             caption="../report/figure.rst",
             category="audit",
+            labels={"paper": "all", "file": "figure {name}"},
         ),
     retries: 0  # a failure here would repeat: never resubmitted
     log:
@@ -69,6 +90,7 @@ rule audit_report:
                 "run_papers": PAPERS,
             }
         ),
+        captions=figure_captions(layout.AUDIT_REPORT),  # read by snakemake --report
     shell:
         "python -m emgrepro report --notebook {input.notebook} --parameters {params.parameters}"
         " --out-notebook {output.notebook} --html {output.html} > {log} 2>&1"
