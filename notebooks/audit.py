@@ -59,11 +59,11 @@ if (table["data"] == "synthetic").any():
 # ## What each verdict means
 
 # %%
-meanings = getattr(audit_rules, "VERDICT_MEANINGS", None)  # one line per verdict word
-if meanings:
-    display(Markdown("\n".join(f"- **{word}**: {text}" for word, text in meanings.items())))
-else:
-    display(Markdown("The verdict words are defined under [The verdict rule](#The-verdict-rule)."))
+display(
+    Markdown(
+        "\n".join(f"- **{word}**: {text}" for word, text in audit_rules.VERDICT_MEANINGS.items())
+    )
+)
 
 # %% [markdown]
 # ## Verdicts per paper
@@ -89,21 +89,25 @@ plt.show()
 display(
     Markdown(
         f"Settings of this run: {rule.describe()}.\n\n"
-        "- **reproduced**: the confidence interval of (reproduced − published) — from the "
-        "published sd with the paper's n and the reproduced sd with this run's n — lies "
-        "inside ± margin.\n"
-        "- **not-reproduced**: the interval lies outside ± margin.\n"
-        "- **inconclusive**: the interval straddles the margin, or fewer subjects than the "
-        "minimum; the note says how many subjects would decide it.\n"
-        "- A published **difference** between two results is recomputed per subject (paired: "
-        "bootstrap interval, Wilcoxon signed-rank p; unpaired groups: Welch); its sign must "
-        "match: an interval that includes 0 never reproduces it.\n"
-        "- A published **bound** (>, ≥, <, ≤) is tested one-sided.\n"
+        "- A published **mean**: the confidence interval of (reproduced − published), from "
+        "the published sd with the paper's n and the reproduced sd with this run's n (Welch), "
+        "against ± margin: inside, **reproduced**; outside, **not-reproduced**; straddling, "
+        "**inconclusive** (the note says how many subjects would decide it, by the same "
+        "interval). A published sd whose n is unknown is taken as the standard error of the "
+        "published mean: it widens the interval.\n"
+        f"- A published **difference** D between two results is recomputed per subject "
+        "(paired: bootstrap interval, Wilcoxon signed-rank p; unpaired groups: Welch) and "
+        f"judged on a band that scales with D: **reproduced** when the interval lies between "
+        f"D / {rule.effect_ratio:g} and {rule.effect_ratio:g} × D; **smaller-effect** or "
+        "**larger-effect** when it has D's sign but lies wholly below or above the band; "
+        "**not-reproduced** on the other side of 0, or holding 0 below the band.\n"
+        "- A published **bound** (>, ≥, <, ≤) is tested one-sided against the bound itself, "
+        "with no margin.\n"
         "- **reduced-settings**: computed with settings other than the paper's own "
-        "(`config/papers/<paper>.yaml`, all subjects): never called reproduced; the "
-        "differences are listed.\n"
-        "- **synthetic**: computed on synthetic data. **not-comparable**: training times "
-        "(hardware). **not-run**: nothing computed.\n"
+        "(`config/papers/<paper>.yaml`, all subjects); **unknown-settings**: no job record "
+        "says which. Neither is ever called reproduced.\n"
+        "- **synthetic**: computed on synthetic twins (the data's own marker). "
+        "**not-comparable**: training times (hardware). **not-run**: nothing computed.\n"
         "- Subjects whose data chose hyper-parameters are left out of a verdict (note)."
     )
 )
