@@ -28,7 +28,9 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from emgrepro.evaluation.claims import CLAIM_VERDICTS
+from emgrepro.report import show_whole_tables
 
+show_whole_tables()
 table = pd.read_csv(claims_csv, keep_default_na=False, na_values=[""])
 FIG = Path(figures_dir)
 FIG.mkdir(parents=True, exist_ok=True)
@@ -63,6 +65,8 @@ if (table["data"] == "synthetic").any():
 def _interval(r) -> str:
     if not np.isfinite(r["difference"]):
         return "not computed"
+    if not (np.isfinite(r["ci_low"]) and np.isfinite(r["ci_high"])):
+        return f"{r['difference']:+.2f} (no interval: n = {int(r['n'])})"
     return f"{r['difference']:+.2f} [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}]"
 
 
@@ -83,6 +87,7 @@ display(
     view.style.map(lambda v: f"background-color: {COLOURS.get(v, 'white')}", subset=["verdict"])
     .hide(axis="index")
     .set_properties(**{"white-space": "nowrap"}, subset=["dataset", "data", "verdict", "n"])
+    .set_properties(**{"text-align": "left"}, subset=["paper", "claim", "why"])
 )
 display(Markdown("\n".join(f"- **{v}**: {MEANING[v]}" for v in CLAIM_VERDICTS)))
 
@@ -97,10 +102,12 @@ else:
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(judged) + 1.2))
     y = np.arange(len(judged))
     colours = [COLOURS[v] for v in judged["verdict"]]
+    low = (judged["difference"] - judged["ci_low"]).fillna(0.0)
+    high = (judged["ci_high"] - judged["difference"]).fillna(0.0)
     ax.errorbar(
         judged["difference"],
         y,
-        xerr=[judged["difference"] - judged["ci_low"], judged["ci_high"] - judged["difference"]],
+        xerr=[low, high],
         fmt="none",
         ecolor="0.3",
         capsize=3,
@@ -121,7 +128,7 @@ else:
     )
     ax.invert_yaxis()
     ax.set_xlabel("a − b (percentage points), 95 % interval")
-    ax.legend(loc="lower right", frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     ax.set_title("Claims: this run's paired differences")
     plt.tight_layout()
     plt.savefig(FIG / "claims.png", dpi=120)

@@ -107,7 +107,7 @@ def test_claims_on_synthetic_data_say_so_and_missing_arms_are_not_run():
 
 def test_few_subjects_are_inconclusive():
     out = judge_claims(_claims(">"), _scores({"a": [0.9, 0.8], "b": [0.5, 0.4]}))
-    assert out.iloc[0]["verdict"] == "inconclusive" and "minimum" in out.iloc[0]["reason"]
+    assert out.iloc[0]["verdict"] == "inconclusive" and "below the minimum" in out.iloc[0]["reason"]
 
 
 def test_judge_needs_a_known_direction():

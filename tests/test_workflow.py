@@ -74,7 +74,7 @@ def test_demo_produces_scores_reports_and_audit(demo_run):
     within = f1[(f1.protocol == "within_subject") & (f1.n_classes == 6)]["value"].mean()
     loso = f1[(f1.protocol == "loso") & (f1.n_classes == 6)]["value"].mean()
     assert within > loso, "the twin's subjects differ: unseen subjects score lower"
-    for name in ("baseline", "audit", *PAPERS):
+    for name in ("baseline", "audit", "claims", *PAPERS):
         html = (demo_run / "results" / "reports" / f"{name}.html").read_text()
         assert "Synthetic data" in html or "synthetic data" in html, name
         assert "<img" in html, f"{name}: figures are shown in the report"

@@ -18,6 +18,12 @@ CAPTIONS: dict[str, dict[str, str]] = {
         "this run's value (y, %), coloured by verdict; the grey line is equality. "
         + NO_COUNTERPART,
     },
+    "claims": {
+        "claims": "Each judged claim's paired difference a - b (points) with its 95 % "
+        "interval, coloured by verdict, and the published size (x) where the paper gives "
+        "one (results/claims.csv). Regenerates the comparisons the papers state in their "
+        "text and tables, one per claim and dataset.",
+    },
     "baseline": {
         "f1_per_subject": "Macro F1 (%) of time-domain features + LDA per protocol and "
         "subject, one panel per class set, one shared y-axis. " + NO_COUNTERPART,

@@ -38,6 +38,7 @@ REPORT_NOTEBOOK = "results/reports/{paper}.ipynb"
 REPORT_HTML = "results/reports/{paper}.html"
 FIGURES = "results/figures/{paper}"
 AUDIT_REPORT = "audit"  # the {paper} of the audit's own report
+CLAIMS_REPORT = "claims"  # the {paper} of the claims' report
 
 # logs, and Snakemake's measurement of each job (wall time, peak memory: bench/job_resources.py)
 TRAIN_LOG = "logs/train/" + JOB + ".log"

@@ -190,5 +190,6 @@ def get_report_parameters(paper, input, output):
 
 def get_final_output():
     out = [layout.SCORES_TABLE, layout.AUDIT_TABLE, layout.CLAIMS_TABLE]
-    out += [layout.path(layout.REPORT_HTML, paper=p) for p in [*PAPERS, layout.AUDIT_REPORT]]
+    reports = [*PAPERS, layout.AUDIT_REPORT, layout.CLAIMS_REPORT]
+    out += [layout.path(layout.REPORT_HTML, paper=p) for p in reports]
     return out

@@ -77,7 +77,12 @@ rule claims:
         provenance=rules.provenance.output[0],
         claims=CLAIMS,
     output:
-        table=layout.CLAIMS_TABLE,
+        table=report(
+            layout.CLAIMS_TABLE,
+            caption="../report/claims_table.rst",
+            category="claims",
+            labels={"paper": "all", "file": "claims.csv"},
+        ),
     retries: 0  # a failure here would repeat: never resubmitted
     log:
         "logs/claims.log",

@@ -96,4 +96,42 @@ rule audit_report:
         " --out-notebook {output.notebook} --html {output.html} > {log} 2>&1"
 
 
+# The claims report: every paper's comparative claims, judged on each dataset of the run.
+rule claims_report:
+    input:
+        notebook=str(notebook(layout.CLAIMS_REPORT)),
+        claims=rules.claims.output.table,
+    output:
+        notebook=layout.path(layout.REPORT_NOTEBOOK, paper=layout.CLAIMS_REPORT),
+        html=report(
+            layout.path(layout.REPORT_HTML, paper=layout.CLAIMS_REPORT),
+            caption="../report/claims_report.rst",
+            category="claims",
+            labels={"paper": "all", "file": "claims report"},
+        ),
+        figures=report(
+            directory(layout.path(layout.FIGURES, paper=layout.CLAIMS_REPORT)),
+            patterns=["{name}.png"],
+            caption="../report/figure.rst",
+            category="claims",
+            labels={"paper": "all", "file": "figure {name}"},
+        ),
+    retries: 0  # a failure here would repeat: never resubmitted
+    log:
+        "logs/report/claims.log",
+    benchmark:
+        layout.path(layout.REPORT_BENCHMARK, paper=layout.CLAIMS_REPORT)
+    conda:
+        "../../envs/report.yaml"
+    params:
+        parameters=lambda wc, input, output: quoted_json(
+            {"claims_csv": input.claims, "figures_dir": output.figures}
+        ),
+        captions=figure_captions(layout.CLAIMS_REPORT),  # read by snakemake --report
+    shell:
+        "python -m emgrepro report --notebook {input.notebook} --parameters {params.parameters}"
+        " --out-notebook {output.notebook} --html {output.html} > {log} 2>&1"
+
+
 ruleorder: audit_report > paper_report
+ruleorder: claims_report > paper_report

@@ -133,7 +133,7 @@ def _judge_one(claim, a_sel, b_sel, dataset: str, rule: Rule) -> dict:
     verdict = judge(pair["ci_low"], pair["ci_high"], claim["direction"], margin)
     reason = ""
     if pair["n"] < rule.min_n:
-        verdict, reason = "inconclusive", f"{pair['n']} paired subjects (minimum {rule.min_n})"
+        verdict, reason = "inconclusive", f"n = {pair['n']}, below the minimum of {rule.min_n}"
     return _row(
         claim,
         dataset=dataset,
