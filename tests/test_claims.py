@@ -114,3 +114,13 @@ def test_judge_needs_a_known_direction():
     assert judge(1.0, 2.0, ">", 5.0) == "holds"
     with pytest.raises(ValueError, match="unknown direction"):
         judge(1.0, 2.0, ">=", 5.0)
+
+
+def test_each_paper_report_links_to_the_claims_report():
+    from emgrepro.report import PaperTables, banner_markdown
+
+    empty = pd.DataFrame()
+    for paper in SEEDED:
+        text = banner_markdown(PaperTables(paper, empty, empty, empty), "its data")
+        assert "[claims report](claims.html)" in text, paper
+    assert "claims" not in banner_markdown(PaperTables("baseline", empty, empty, empty), "x")

@@ -75,16 +75,25 @@ def load_tables(paper: str, scores_csv, timings_csv=None, audit_csv=None) -> Pap
 
 
 def banner_markdown(tables: PaperTables, data_name: str) -> str:
-    """What a reader must know before any number: synthetic data, or nothing computed."""
+    """What a reader must know before any number: synthetic data, or nothing computed;
+    and where the paper's comparative claims are judged."""
+    from emgrepro.paths import claims_csv
+
+    claims = (
+        f"\n\nThe comparative claims of this paper (`{claims_csv(tables.paper).name}`) are "
+        "judged on every dataset of the run in the [claims report](claims.html)."
+        if claims_csv(tables.paper).exists()
+        else ""
+    )
     if not tables.computed:
-        return "**Not computed:** no job of this paper ran in this configuration."
+        return "**Not computed:** no job of this paper ran in this configuration." + claims
     if tables.synthetic:
         return (
             f"**Synthetic data.** These numbers come from the synthetic twin of {data_name}: "
             "they show that every step runs and every table is regenerated, and say nothing "
-            "about the paper."
+            "about the paper." + claims
         )
-    return ""
+    return claims.strip()
 
 
 def per_subject(df: pd.DataFrame, metric: str, keys: list[str] | None = None) -> pd.DataFrame:
