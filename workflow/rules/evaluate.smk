@@ -16,8 +16,8 @@ rule gather_scores:
     conda:
         "../../envs/data.yaml"
     shell:
-        "python -m emgrepro gather --out {output.scores} --timings {output.timings}"
-        " --jobs {output.jobs} {input.scores} > {log} 2>&1"
+        "python -m emgrepro gather --out {output.scores:q} --timings {output.timings:q}"
+        " --jobs {output.jobs:q} {input.scores:q} > {log:q} 2>&1"
 
 
 # The run's resolved config, the sha256 of every raw file, versions, commit, host.
@@ -33,10 +33,10 @@ rule provenance:
     conda:
         "../../envs/data.yaml"
     params:
-        config=lambda wc: quoted_json(config),
+        config=lambda wc: as_json(config),
     shell:
-        "python -m emgrepro provenance --config {params.config} --out {output} {input.raw}"
-        " > {log} 2>&1"
+        "python -m emgrepro provenance --config {params.config:q} --out {output:q} {input.raw:q}"
+        " > {log:q} 2>&1"
 
 
 # Every published number against what the run computed: the verdict table.
@@ -55,6 +55,6 @@ rule audit:
     conda:
         "../../envs/data.yaml"
     shell:
-        "python -m emgrepro audit --scores {input.scores} --timings {input.timings}"
-        " --jobs {input.jobs} --provenance {input.provenance} --out {output.table}"
-        " {input.published} > {log} 2>&1"
+        "python -m emgrepro audit --scores {input.scores:q} --timings {input.timings:q}"
+        " --jobs {input.jobs:q} --provenance {input.provenance:q} --out {output.table:q}"
+        " {input.published:q} > {log:q} 2>&1"

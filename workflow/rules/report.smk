@@ -28,12 +28,13 @@ rule paper_report:
     conda:
         "../../envs/report.yaml"
     params:
-        parameters=lambda wc, input, output: quoted_json(
+        parameters=lambda wc, input, output: as_json(
             get_report_parameters(wc.paper, input, output)
         ),
     shell:
-        "python -m emgrepro report --notebook {input.notebook} --parameters {params.parameters}"
-        " --out-notebook {output.notebook} --html {output.html} > {log} 2>&1"
+        "python -m emgrepro report --notebook {input.notebook:q}"
+        " --parameters {params.parameters:q}"
+        " --out-notebook {output.notebook:q} --html {output.html:q} > {log:q} 2>&1"
 
 
 # The audit report: verdict summary per paper, every published number, provenance.
@@ -60,7 +61,7 @@ rule audit_report:
     conda:
         "../../envs/report.yaml"
     params:
-        parameters=lambda wc, input, output: quoted_json(
+        parameters=lambda wc, input, output: as_json(
             {
                 "audit_csv": input.audit,
                 "timings_csv": input.timings,
@@ -70,8 +71,9 @@ rule audit_report:
             }
         ),
     shell:
-        "python -m emgrepro report --notebook {input.notebook} --parameters {params.parameters}"
-        " --out-notebook {output.notebook} --html {output.html} > {log} 2>&1"
+        "python -m emgrepro report --notebook {input.notebook:q}"
+        " --parameters {params.parameters:q}"
+        " --out-notebook {output.notebook:q} --html {output.html:q} > {log:q} 2>&1"
 
 
 ruleorder: audit_report > paper_report

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 from emgrepro import layout
 from emgrepro.datasets.registry import (
@@ -98,7 +98,7 @@ def _is_url(source: str) -> bool:
 
 
 def _download_target(dataset: str, url: str) -> str:
-    name = Path(urlparse(url).path).name or f"{dataset}.zip"
+    name = Path(urlsplit(url).path).name or f"{dataset}.zip"  # urlparse would cut at ";"
     return layout.path(layout.DOWNLOAD, dataset=dataset, archive=name)
 
 
