@@ -58,7 +58,7 @@ TRAIN_OUTPUTS = {  # the four outputs of a training job, from its scores path
     "results/scores/{}.csv",
     "results/scores/{}.npz",
     "results/scores/{}.json",
-    "results/models/{}.joblib",  # TD+LDA: a scikit-learn model
+    "results/models/{}.skops",  # TD+LDA: a scikit-learn model
 }
 # atomic_path's temp name: "." + the output's name + "." + mkstemp's random part + ".tmp"
 TMP_DEBRIS = re.compile(r"^\.(?P<dest>.+)\.[A-Za-z0-9_]+\.tmp$")

@@ -45,7 +45,7 @@ def test_dry_run_of_full_config(tmp_path):
     counts = {r[0]: int(r[1]) for r in rows if len(r) == 2 and r[1].isdigit()}
     config = cfg.load([REPO / "config" / "config.yaml"])
     expected = cfg.jobs(config)
-    # PyTorch models train in `train` (.pt), scikit-learn ones in `train_classical` (.joblib)
+    # PyTorch models train in `train` (.pt), scikit-learn ones in `train_classical` (.skops)
     assert counts.get("train", 0) + counts.get("train_classical", 0) == len(expected)
     deep = [j for j in expected if MODELS.get(j.model).checkpoint == ".pt"]
     assert counts.get("train", 0) == len(deep) > 0

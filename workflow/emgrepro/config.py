@@ -550,7 +550,7 @@ def _init_parts(
 
 
 def job_paths(experiment: str, protocol: str, model: str, fold: str, seed) -> dict[str, str]:
-    """A job's outputs, its checkpoint named by its model's kind (.pt or .joblib)."""
+    """A job's outputs, its checkpoint named by its model's kind (.pt or .skops)."""
     from emgrepro.models import MODELS
 
     suffix = MODELS.get(model).checkpoint

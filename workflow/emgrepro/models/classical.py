@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import joblib
+from emgrepro.checkpoint import load_sklearn, save_sklearn
 
 
 class ClassicalEstimator:
@@ -44,7 +44,7 @@ class ClassicalEstimator:
         raise NotImplementedError
 
     def save(self, path: Path) -> None:
-        joblib.dump(self.state(), path)
+        save_sklearn(self.state(), path)
 
     def load(self, path: Path) -> None:
-        self.set_state(joblib.load(path))
+        self.set_state(load_sklearn(path))
