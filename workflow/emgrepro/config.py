@@ -430,6 +430,32 @@ class JobSpec:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, spec: dict, arg: str = "--spec") -> JobSpec:
+        """A spec from the command line: a missing or unknown key is named."""
+        from emgrepro.records import from_dict
+
+        return from_dict(cls, spec, arg)
+
+
+def check_preprocessing(prep: dict, where: str) -> None:
+    """One preprocessing entry (as the preprocess rule passes it) against the schema; the
+    first problem in one line."""
+    schema = _schema(str(SCHEMA_YAML))
+    entry = {
+        **schema["properties"]["preprocessing"]["additionalProperties"],
+        "$defs": schema["$defs"],
+    }
+    validator = _with_defaults(jsonschema.Draft202012Validator)(entry)
+    errors = sorted(validator.iter_errors(prep), key=lambda e: list(e.absolute_path))
+    if errors:
+        at = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ConfigError(
+            f"{where}: at '{at}': {errors[0].message}{more}; expected one entry of the "
+            "config's `preprocessing` (config/schema.yaml): copy it from the job's log"
+        )
+
 
 def jobs(config: dict) -> list[JobSpec]:
     """Every (experiment, protocol, model, fold, seed) job of the selected papers."""

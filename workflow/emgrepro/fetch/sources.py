@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse, urlsplit
 
@@ -32,6 +32,7 @@ from emgrepro.errors import (
 )
 from emgrepro.fetch.archive import extract_members, find_in_folder, list_members, match_members
 from emgrepro.fetch.checksums import ChecksumLock, sha256_file
+from emgrepro.records import from_dict
 
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 MANUAL = "manual:"
@@ -56,22 +57,7 @@ class SourcePlan:
     @classmethod
     def from_dict(cls, plan: dict) -> SourcePlan:
         """A plan from the command line: a missing or unknown key is named, not a traceback."""
-        names = [f.name for f in fields(cls)]
-        required = [
-            f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING
-        ]
-        missing = [k for k in required if k not in plan]
-        unknown = sorted(set(plan) - set(names))
-        if missing or unknown:
-            said = [
-                f"missing {', '.join(missing)}" if missing else "",
-                f"unknown {', '.join(unknown)}" if unknown else "",
-            ]
-            raise ConfigError(
-                f"--plan: {'; '.join(x for x in said if x)} (a plan has: {', '.join(names)}); "
-                "copy the whole --plan argument from the job's log or `snakemake -p`"
-            )
-        return cls(**plan)
+        return from_dict(cls, plan, "--plan")
 
 
 def needed_exercises(config: dict, dataset: str) -> list[int] | None:
