@@ -151,6 +151,25 @@ def check_sources(config: dict) -> None:
             )
 
 
+def check_subject_urls(config: dict, dataset: str) -> None:
+    """A URL with ``{subject}`` must give each subject its own download: one placed only in
+    the query string would save every subject's archive under the same name."""
+    source = source_of(config, dataset)
+    if not source or not _is_url(source) or "{subject}" not in source:
+        return
+    targets: dict[str, list[int]] = {}
+    for s in dataset_subjects(config, dataset):
+        target = _download_target(dataset, source.replace("{subject}", str(s)))
+        targets.setdefault(target, []).append(s)
+    for target, subjects in targets.items():
+        if len(subjects) > 1:
+            raise ConfigError(
+                f"sources/{dataset}: in '{source}' {{subject}} does not change the file name, "
+                f"so subjects {subjects} would all download to {target}; put {{subject}} in "
+                "the URL's file name (e.g. .../s{subject}.zip)"
+            )
+
+
 def manual_download_error(dataset: str) -> ManualDownloadRequired:
     info = get_dataset(dataset)
     instructions = " ".join(str(info.download.get("instructions", "")).split())
@@ -252,13 +271,16 @@ def fetch_subject(plan: SourcePlan, out_dir: Path, lock_path: Path) -> list[Path
 
 def _place_and_check(plan: SourcePlan, info, reader, tmp: Path, lock_path: Path) -> None:
     """Copy or extract the files into ``tmp``; check hashes and the reader; then the lock."""
+    origin: dict[str, str] = {}  # canonical -> the user's file (or archive and member)
     for src, mapping in _locate(plan, reader.aliases):
         if Path(src).is_dir():
             for canonical, file in mapping.items():
                 (tmp / canonical).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(file, tmp / canonical)
+                origin[canonical] = str(file)
         else:
             extract_members(src, mapping, tmp)
+            origin.update({c: f"{src} (member {m})" for c, m in mapping.items()})
     expected = _expected(plan)
     hashes = {}
     for canonical in plan.required:
@@ -270,7 +292,11 @@ def _place_and_check(plan: SourcePlan, info, reader, tmp: Path, lock_path: Path)
                 f"{expected.get(canonical)} (source: {', '.join(plan.inputs)}). The file is "
                 "corrupt or not the original; get a fresh copy of the source"
             )
-        reader.validate_file(info, tmp, plan.subject, canonical)
+        try:
+            reader.validate_file(info, tmp, plan.subject, canonical)
+        except DataFormatError as exc:  # name the user's file, not the temporary copy
+            where = origin.get(canonical, canonical)
+            raise DataFormatError(str(exc).replace(str(tmp / canonical), where)) from None
         hashes[canonical] = actual
     if plan.hashes == "lock":  # every file passed: now the lock may learn or compare
         lock = ChecksumLock(lock_path)
