@@ -98,7 +98,7 @@ class ChecksumLock:
             if actual != expected:
                 raise ChecksumMismatch(
                     f"{key}: sha256 is {actual} but the published sha256 is {expected}; "
-                    "the file is corrupt or not the original. Delete it and fetch it again; "
+                    "the file is corrupt or not the original: get a good copy of it; "
                     "if it still differs, check the source and the published checksum."
                 )
             return "published"
