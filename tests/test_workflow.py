@@ -96,6 +96,20 @@ def test_demo_produces_scores_reports_and_audit(demo_run):
 
 
 @pytest.mark.slow
+def test_every_demo_checkpoint_loads_without_running_code(demo_run):
+    """Every model the demo saved reads back through the loaders that admit no code:
+    PyTorch checkpoints with weights_only=True, scikit-learn ones through skops' trust."""
+    from emgrepro.checkpoint import load_sklearn, load_torch
+
+    models = sorted((demo_run / "results" / "models").rglob("*.*"))
+    suffixes = {p.suffix for p in models}
+    assert suffixes == {".pt", ".skops"}, suffixes
+    for path in models:
+        state = load_torch(path) if path.suffix == ".pt" else load_sklearn(path)
+        assert state, path
+
+
+@pytest.mark.slow
 def test_demo_renders_every_wu2024_table_and_figure(demo_run):
     shown = output_text(demo_run / "results" / "reports" / "wu2024.ipynb")
     for title in ("Table 1", "Table 2", "Table 3", "data efficiency", "forward in time"):

@@ -15,7 +15,7 @@ class ClassicalEstimator:
 
     uses_gpu = False
     capabilities = frozenset()
-    checkpoint = ".joblib"  # scikit-learn objects, saved with joblib
+    checkpoint = ".skops"  # scikit-learn objects, saved with skops (loads no code)
 
     def __init__(
         self,
