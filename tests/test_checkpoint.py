@@ -72,6 +72,22 @@ def test_sklearn_checkpoint_round_trips_a_fitted_pipeline(tmp_path):
     assert back["threshold"] == 0.5
 
 
+def test_sklearn_types_skops_leaves_untrusted_still_load(tmp_path):
+    """Random forests and KNN (Atzori's classical grid) hold scikit-learn's compiled
+    ``Tree`` and ``KDTree``, which skops does not trust by default."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.neighbors import KNeighborsClassifier
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(40, 3)), np.repeat([0, 1], 20)
+    forest = RandomForestClassifier(n_estimators=3, random_state=0).fit(x, y)
+    knn = KNeighborsClassifier(algorithm="kd_tree").fit(x, y)
+    save_sklearn({"cells": [forest, knn]}, tmp_path / "grid.skops")
+    back = load_sklearn(tmp_path / "grid.skops")["cells"]
+    assert np.array_equal(back[0].predict(x), forest.predict(x))
+    assert np.array_equal(back[1].predict(x), knn.predict(x))
+
+
 def test_a_sklearn_checkpoint_with_an_untrusted_type_is_refused(tmp_path):
     """A skops file naming a type outside scikit-learn, numpy and scipy (here a class of the
     test, which could as well run code when built) is refused before anything is built."""

@@ -101,7 +101,7 @@ def test_every_demo_checkpoint_loads_without_running_code(demo_run):
     PyTorch checkpoints with weights_only=True, scikit-learn ones through skops' trust."""
     from emgrepro.checkpoint import load_sklearn, load_torch
 
-    models = sorted((demo_run / "results" / "models").rglob("*.*"))
+    models = sorted(p for p in (demo_run / "results" / "models").rglob("*.*") if p.is_file())
     suffixes = {p.suffix for p in models}
     assert suffixes == {".pt", ".skops"}, suffixes
     for path in models:

@@ -5,7 +5,10 @@ checkpoint would run whatever it holds. PyTorch checkpoints are therefore read w
 ``torch.load(weights_only=True)``, which admits tensors and plain containers only: numpy
 arrays are stored as tensors (or, for text, as lists) and turned back on load.
 scikit-learn checkpoints are written with skops, whose loader refuses any type that is not
-on its list of trusted scikit-learn, numpy and scipy types.
+on its list of trusted scikit-learn, numpy and scipy types. skops leaves some of
+scikit-learn's own compiled types off that list (a decision tree's ``Tree``, the
+neighbours' ``KDTree`` and distance metrics): types of the ``sklearn`` package are trusted
+here too; a type of any other package is refused.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import numpy as np
 from emgrepro.errors import EmgreproError
 
 _ARRAY = "__ndarray__"
+_SKLEARN = "sklearn."  # scikit-learn's own types, trusted beyond skops' default list
 
 
 def _to_safe(obj: Any) -> Any:
@@ -99,12 +103,13 @@ def load_sklearn(path: Path) -> dict:
             f"{path}: not a readable skops checkpoint ({type(exc).__name__}: {exc}); retrain "
             "the job that makes it"
         ) from None
-    if untrusted:
+    foreign = sorted(name for name in untrusted if not name.startswith(_SKLEARN))
+    if foreign:
         raise EmgreproError(
-            f"{path}: refused: the checkpoint holds untrusted type(s) {sorted(untrusted)}; "
+            f"{path}: refused: the checkpoint holds untrusted type(s) {foreign}; "
             "only checkpoints of scikit-learn, numpy and scipy objects are loaded"
         )
-    state = skops.io.load(path)
+    state = skops.io.load(path, trusted=list(untrusted))
     if not isinstance(state, dict):
         raise EmgreproError(f"{path}: not a checkpoint of this pipeline (a {type(state).__name__})")
     return state
