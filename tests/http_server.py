@@ -69,7 +69,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
     def _serve(self) -> None:
-        path = urllib.parse.urlsplit(self.path).path
+        path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
         with self.server.lock:
             self.server.hits[path] += 1
             count = self.server.hits[path]

@@ -24,7 +24,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import pickle
 import re
 import signal
 import subprocess
@@ -40,6 +39,7 @@ import pytest
 
 from conftest import REPO, run_snakemake, snakemake_env, write_yaml
 from emgrepro import warm
+from emgrepro.checkpoint import load_sklearn
 from emgrepro.tidy import SCORE_COLUMNS
 
 pytestmark = pytest.mark.slow
@@ -58,7 +58,7 @@ TRAIN_OUTPUTS = {  # the four outputs of a training job, from its scores path
     "results/scores/{}.csv",
     "results/scores/{}.npz",
     "results/scores/{}.json",
-    "results/models/{}.joblib",  # TD+LDA: a scikit-learn model
+    "results/models/{}.skops",  # TD+LDA: a scikit-learn model
 }
 # atomic_path's temp name: "." + the output's name + "." + mkstemp's random part + ".tmp"
 TMP_DEBRIS = re.compile(r"^\.(?P<dest>.+)\.[A-Za-z0-9_]+\.tmp$")
@@ -163,9 +163,8 @@ def _check_complete(workdir: Path, rel: Path) -> None:
         np.load(path, allow_pickle=False)
     elif path.suffix == ".json":
         json.loads(path.read_text())
-    elif path.suffix == ".pt":  # td_lda's checkpoint: a pickle (read back from our own run)
-        with open(path, "rb") as fh:
-            assert "pipeline" in pickle.load(fh), rel
+    elif path.suffix == ".skops":  # td_lda's checkpoint
+        assert "pipeline" in load_sklearn(path), rel
     elif path.suffix == ".zip":
         with zipfile.ZipFile(path) as zf:
             assert zf.testzip() is None, rel

@@ -114,8 +114,8 @@ def site_run(fresh_copy) -> Path:
     out = _check(_shell(fresh_copy, RUNS[0]), RUNS[0])
     assert "No module named" not in out
     assert (fresh_copy / "results" / "audit.csv").is_file()
-    # scikit-learn models are saved with joblib under their own extension, never as .pt
-    assert list((fresh_copy / "results" / "models").rglob("*.joblib"))
+    # scikit-learn models are saved with skops under their own extension, never as .pt
+    assert list((fresh_copy / "results" / "models").rglob("*.skops"))
     assert not list((fresh_copy / "results" / "models").rglob("baseline*/**/*.pt"))
     return fresh_copy
 

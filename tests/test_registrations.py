@@ -38,6 +38,7 @@ def test_readme_paper_table_is_the_generated_one():
 # Lowest first: a module may import from its own layer and the ones below, never above.
 LAYERS = [
     {"errors", "paths", "layout", "io", "params", "registry", "tidy", "scoring", "recording"},
+    {"checkpoint", "records"},
     {"resources"},
     {"datasets"},
     {"fetch"},

@@ -45,7 +45,7 @@ def test_dry_run_of_full_config(tmp_path):
     counts = {r[0]: int(r[1]) for r in rows if len(r) == 2 and r[1].isdigit()}
     config = cfg.load([REPO / "config" / "config.yaml"])
     expected = cfg.jobs(config)
-    # PyTorch models train in `train` (.pt), scikit-learn ones in `train_classical` (.joblib)
+    # PyTorch models train in `train` (.pt), scikit-learn ones in `train_classical` (.skops)
     assert counts.get("train", 0) + counts.get("train_classical", 0) == len(expected)
     deep = [j for j in expected if MODELS.get(j.model).checkpoint == ".pt"]
     assert counts.get("train", 0) == len(deep) > 0
@@ -106,6 +106,20 @@ def test_demo_judges_every_papers_claims_on_the_twins(demo_run):
     assert set(judged["paper"]) == set(seeded), "every seeded paper has a claim judged"
     assert set(judged["data"]) == {"synthetic"}, "the demo's claims are on twins, and say so"
     assert judged["difference"].notna().all() and (judged["n"] > 0).all()
+
+
+@pytest.mark.slow
+def test_every_demo_checkpoint_loads_without_running_code(demo_run):
+    """Every model the demo saved reads back through the loaders that admit no code:
+    PyTorch checkpoints with weights_only=True, scikit-learn ones through skops' trust."""
+    from emgrepro.checkpoint import load_sklearn, load_torch
+
+    models = sorted(p for p in (demo_run / "results" / "models").rglob("*.*") if p.is_file())
+    suffixes = {p.suffix for p in models}
+    assert suffixes == {".pt", ".skops"}, suffixes
+    for path in models:
+        state = load_torch(path) if path.suffix == ".pt" else load_sklearn(path)
+        assert state, path
 
 
 @pytest.mark.slow

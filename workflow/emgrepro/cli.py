@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -19,6 +20,16 @@ from emgrepro.paths import CONFIG_DIR
 log = logging.getLogger("emgrepro")
 
 
+TRACEBACK_ENV = "EMGREPRO_TRACEBACK"  # set to 1: an unexpected error shows its traceback
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments get one line (what, and where to look), not the usage block."""
+
+    def error(self, message: str) -> None:
+        self.exit(2, f"{self.prog}: error: {message}; see `{self.prog} --help`\n")
+
+
 def _json(text: str):
     try:
         return json.loads(text)
@@ -26,12 +37,45 @@ def _json(text: str):
         raise argparse.ArgumentTypeError(f"not valid JSON: {e}") from None
 
 
+def _json_object(text: str) -> dict:
+    value = _json(text)
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(
+            f"expected a JSON object ({{...}}), got a {type(value).__name__}; copy the whole "
+            "argument from the job's log or `snakemake -p`"
+        )
+    return value
+
+
+def _subject_list(text: str) -> list[int]:
+    try:
+        subjects = [int(s) for s in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a comma-separated list of subject numbers such as 1,2,4"
+        ) from None
+    return subjects
+
+
+def _file(text: str) -> str:
+    if not Path(text).is_file():
+        raise argparse.ArgumentTypeError(f"{text}: no such file")
+    return text
+
+
+def _folder(text: str) -> str:
+    if not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{text}: no such folder (make it first: `snakemake <its files>`)"
+        )
+    return text
+
+
 def cmd_synthesize(a: argparse.Namespace) -> None:
     from emgrepro.datasets.synthetic import write_twin
 
-    subjects = [int(s) for s in a.subjects.split(",")]
-    write_twin(a.dataset, Path(a.out), subjects=subjects, seed=a.seed, scale=a.scale)
-    log.info("wrote the synthetic twin of %s (subjects %s) to %s", a.dataset, subjects, a.out)
+    write_twin(a.dataset, Path(a.out), subjects=a.subjects, seed=a.seed, scale=a.scale)
+    log.info("wrote the synthetic twin of %s (subjects %s) to %s", a.dataset, a.subjects, a.out)
 
 
 def cmd_download(a: argparse.Namespace) -> None:
@@ -52,8 +96,10 @@ def cmd_fetch(a: argparse.Namespace) -> None:
 
 
 def cmd_preprocess(a: argparse.Namespace) -> None:
+    from emgrepro.config import check_preprocessing
     from emgrepro.preprocess.subject import preprocess_subject
 
+    check_preprocessing(a.prep, "--prep")
     n = preprocess_subject(a.prep["dataset"], a.subject, Path(a.raw), a.prep, Path(a.out_dir))
     log.info("subject %s: %d windows", a.subject, n)
 
@@ -63,22 +109,26 @@ def _parts(items: list[str] | None) -> dict[str, Path]:
     for item in items or []:
         name, sep, path = item.partition("=")
         if not sep or not name or not path:
-            raise SystemExit(f"--init expects PART=PATH, got '{item}'")
+            raise EmgreproError(f"--init expects PART=PATH, got '{item}'")
+        if not Path(path).is_file():
+            raise EmgreproError(f"--init {item}: no such file; train that part first")
         parts[name] = Path(path)
     return parts
 
 
 def cmd_train(a: argparse.Namespace) -> None:
+    from emgrepro.config import JobSpec
     from emgrepro.evaluation.run import run_job
 
+    init_models = _parts(a.init)
     info = run_job(
-        a.spec,
+        JobSpec.from_dict(a.spec, "--spec").to_dict(),
         Path(a.windows_root),
         Path(a.scores),
         Path(a.predictions),
         model_out=Path(a.model_out) if a.model_out else None,
         parent_model=Path(a.parent_model) if a.parent_model else None,
-        init_models=_parts(a.init),
+        init_models=init_models,
         threads=a.threads,
     )
     log.info("job done: %s", json.dumps({k: info[k] for k in ("n_train", "n_val", "n_test")}))
@@ -138,6 +188,11 @@ def cmd_gather(a: argparse.Namespace) -> None:
     from emgrepro.evaluation.settings import jobs_table
     from emgrepro.io import write_csv
 
+    if not a.scores:
+        raise EmgreproError(
+            "no score files given: an empty table would look like a run that computed "
+            "nothing; pass the jobs' results/scores/**/*.csv files"
+        )
     write_csv(gather(a.scores), a.out)
     if a.timings:
         write_csv(gather_timings(a.scores), a.timings)
@@ -196,12 +251,12 @@ def cmd_papers(a: argparse.Namespace) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="emgrepro", description=__doc__)
+    p = _Parser(prog="emgrepro", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("synthesize", help="write a dataset's synthetic twin")
     s.add_argument("--dataset", required=True)
-    s.add_argument("--subjects", required=True, help="comma-separated subject ids")
+    s.add_argument("--subjects", type=_subject_list, required=True, help="e.g. 1,2,4")
     s.add_argument("--seed", type=int, required=True)
     s.add_argument("--scale", type=_json, default={})
     s.add_argument("--out", required=True)
@@ -214,25 +269,27 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_download)
 
     s = sub.add_parser("fetch", help="extract and verify one subject's raw files")
-    s.add_argument("--plan", type=_json, required=True, help="source plan (JSON)")
+    s.add_argument("--plan", type=_json_object, required=True, help="source plan (JSON)")
     s.add_argument("--lock", required=True)
     s.add_argument("--out", required=True)
     s.set_defaults(func=cmd_fetch)
 
     s = sub.add_parser("preprocess", help="filter one subject and index its windows")
-    s.add_argument("--prep", type=_json, required=True, help="preprocessing settings (JSON)")
+    s.add_argument("--prep", type=_json_object, required=True, help="preprocessing (JSON)")
     s.add_argument("--subject", type=int, required=True)
-    s.add_argument("--raw", required=True, help="folder of the subject's raw files")
+    s.add_argument("--raw", type=_folder, required=True, help="the subject's raw files")
     s.add_argument("--out-dir", required=True)
     s.set_defaults(func=cmd_preprocess)
 
     s = sub.add_parser("train", help="run one job from its spec")
-    s.add_argument("--spec", type=_json, required=True, help="job spec (JSON)")
-    s.add_argument("--windows-root", required=True)
+    s.add_argument("--spec", type=_json_object, required=True, help="job spec (JSON)")
+    s.add_argument("--windows-root", type=_folder, required=True)
     s.add_argument("--scores", required=True)
     s.add_argument("--predictions", required=True)
     s.add_argument("--model-out", help="where to save the trained model")
-    s.add_argument("--parent-model", help="model this job starts from (few-shot, incremental)")
+    s.add_argument(
+        "--parent-model", type=_file, help="model this job starts from (few-shot, incremental)"
+    )
     s.add_argument(
         "--init", action="append", metavar="PART=PATH", help="pre-trained part to load first"
     )
@@ -254,37 +311,45 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True)
     s.add_argument("--timings", help="also write the jobs' training times here (CSV)")
     s.add_argument("--jobs", help="also write one row per job with its settings here (CSV)")
-    s.add_argument("scores", nargs="*")
+    s.add_argument("scores", nargs="*", type=_file, help="the jobs' score files (CSV)")
     s.set_defaults(func=cmd_gather)
 
     s = sub.add_parser("audit", help="judge every published number against the scores")
-    s.add_argument("--scores", required=True)
-    s.add_argument("--timings", help="training times (results/timings.csv)")
+    s.add_argument("--scores", type=_file, required=True)
+    s.add_argument("--timings", type=_file, help="training times (results/timings.csv)")
     s.add_argument("--jobs", help="jobs and their settings (results/jobs.csv)")
-    s.add_argument("--provenance", required=True, help="the run's provenance.json (its config)")
+    s.add_argument(
+        "--provenance", type=_file, required=True, help="the run's provenance.json (its config)"
+    )
     s.add_argument("--out", required=True)
-    s.add_argument("published", nargs="+", help="config/papers/<paper>.published.csv files")
+    s.add_argument(
+        "published", nargs="+", type=_file, help="config/papers/<paper>.published.csv files"
+    )
     s.set_defaults(func=cmd_audit)
 
     s = sub.add_parser("claims", help="judge every paper's comparative claims on the scores")
-    s.add_argument("--scores", required=True)
-    s.add_argument("--provenance", required=True, help="the run's provenance.json (its config)")
+    s.add_argument("--scores", type=_file, required=True)
+    s.add_argument(
+        "--provenance", type=_file, required=True, help="the run's provenance.json (its config)"
+    )
     s.add_argument("--out", required=True)
-    s.add_argument("claims", nargs="*", help="config/papers/<paper>.claims.csv files")
+    s.add_argument(
+        "claims", nargs="*", type=_file, help="config/papers/<paper>.claims.csv files"
+    )
     s.set_defaults(func=cmd_claims)
 
     s = sub.add_parser("provenance", help="record config, input hashes, versions, commit")
     s.add_argument("--config", type=_json, required=True)
     s.add_argument("--out", required=True)
-    s.add_argument("inputs", nargs="*")
+    s.add_argument("inputs", nargs="*", type=_file)
     s.set_defaults(func=cmd_provenance)
 
     s = sub.add_parser("papers", help="where each paper lives; registration problems")
     s.set_defaults(func=cmd_papers)
 
     s = sub.add_parser("report", help="execute a report notebook and export HTML")
-    s.add_argument("--notebook", required=True)
-    s.add_argument("--parameters", type=_json, default={})
+    s.add_argument("--notebook", type=_file, required=True)
+    s.add_argument("--parameters", type=_json_object, default={})
     s.add_argument("--out-notebook", required=True)
     s.add_argument("--html", required=True)
     s.set_defaults(func=cmd_report)
@@ -304,4 +369,13 @@ def main(argv: list[str] | None = None) -> int:
     except EmgreproError as e:
         print(f"emgrepro {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except Exception as e:  # noqa: BLE001 - a safety net: no input should reach it
+        if os.environ.get(TRACEBACK_ENV):
+            raise
+        print(
+            f"emgrepro {args.command}: error: {type(e).__name__}: {e} (unexpected: check the "
+            f"arguments; rerun with {TRACEBACK_ENV}=1 for the traceback and report it)",
+            file=sys.stderr,
+        )
+        return 3
     return 0

@@ -15,9 +15,11 @@ exactly the parameters Snakemake gave it.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import functools
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +36,7 @@ from emgrepro.datasets.registry import (
 )
 from emgrepro.datasets.synthetic import twin_module
 from emgrepro.errors import ConfigError
-from emgrepro.fetch.sources import needed_exercises
+from emgrepro.fetch.sources import check_subject_urls, needed_exercises
 from emgrepro.params import parse
 from emgrepro.paths import PAPERS_DIR, SCHEMA_YAML, published_csv
 
@@ -262,6 +264,7 @@ def validate(config: dict, schema_path: Path = SCHEMA_YAML) -> dict:
     _fill_additional(schema, config)
     check_names(config)
     check_parameters(config)
+    check_plan(config)
     return config
 
 
@@ -293,6 +296,9 @@ def check_names(config: dict) -> None:
     from emgrepro.models import MODELS
     from emgrepro.protocols import PROTOCOLS
 
+    for key in ("preprocessing", "experiments"):
+        for name in config[key]:
+            _check_name(name, f"{key}/{name}")
     for key in ("sources", "subjects"):
         for ds in config[key]:
             get_dataset(ds)  # raises ConfigError for unknown ids
@@ -356,6 +362,62 @@ def check_parameters(config: dict) -> None:
                         f"{', '.join(missing)}; '{model}' cannot (drop it from this "
                         "experiment or use another protocol)"
                     )
+
+
+SAFE_NAME = re.compile(r"[A-Za-z0-9_]+")  # names become folder names and wildcards
+
+
+def _check_name(name: str, where: str) -> None:
+    if not SAFE_NAME.fullmatch(name):
+        raise ConfigError(
+            f"{where}: the name '{name}' may hold only letters, digits and '_' (it becomes "
+            "a folder name and a Snakemake wildcard); rename it"
+        )
+
+
+def _check_windows(name: str, prep: dict) -> None:
+    fs = get_dataset(prep["dataset"]).fs
+    for key in ("length_ms", "step_ms"):
+        ms = prep["window"][key]
+        if round(ms * fs / 1000.0) < 1:
+            raise ConfigError(
+                f"preprocessing/{name}/window/{key}: {ms} ms at {fs:g} Hz "
+                f"({prep['dataset']}) is less than one sample; use at least {1000 / fs:g} ms"
+            )
+
+
+def _check_repetitions(params: Any, info: DatasetInfo, where: str) -> None:
+    """Every ``*_repetitions`` of a protocol must exist in the dataset."""
+    if not info.repetitions or not dataclasses.is_dataclass(params):
+        return
+    for f in dataclasses.fields(params):
+        if f.name.endswith("_repetitions"):
+            bad = sorted(set(getattr(params, f.name)) - set(info.repetitions))
+            if bad:
+                raise ConfigError(
+                    f"{where}/{f.name}: repetition(s) {bad} do not exist in {info.id}; "
+                    f"it has repetitions {list(info.repetitions)}"
+                )
+
+
+def check_plan(config: dict) -> None:
+    """What would otherwise fail only when a job runs, or silently change its results:
+    windows under one sample, repetitions and subject pools the data lack."""
+    from emgrepro.protocols import PROTOCOLS
+
+    for name, prep in config["preprocessing"].items():
+        _check_windows(name, prep)
+    for name, exp in selected_experiments(config).items():
+        dataset = experiment_dataset(config, name)
+        info, subjects = get_dataset(dataset), dataset_subjects(config, dataset)
+        for proto, values in exp["protocols"].items():
+            where = f"experiments/{name}/protocols/{proto}"
+            protocol = PROTOCOLS.get(proto)
+            params = protocol.params(values, where)
+            _check_repetitions(params, info, where)
+            protocol.check_subjects(values, subjects, where)
+    for dataset in used_datasets(config):
+        check_subject_urls(config, dataset)
 
 
 def _all_labels(info: DatasetInfo) -> list[int]:
@@ -429,6 +491,32 @@ class JobSpec:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, spec: dict, arg: str = "--spec") -> JobSpec:
+        """A spec from the command line: a missing or unknown key is named."""
+        from emgrepro.records import from_dict
+
+        return from_dict(cls, spec, arg)
+
+
+def check_preprocessing(prep: dict, where: str) -> None:
+    """One preprocessing entry (as the preprocess rule passes it) against the schema; the
+    first problem in one line."""
+    schema = _schema(str(SCHEMA_YAML))
+    entry = {
+        **schema["properties"]["preprocessing"]["additionalProperties"],
+        "$defs": schema["$defs"],
+    }
+    validator = _with_defaults(jsonschema.Draft202012Validator)(entry)
+    errors = sorted(validator.iter_errors(prep), key=lambda e: list(e.absolute_path))
+    if errors:
+        at = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ConfigError(
+            f"{where}: at '{at}': {errors[0].message}{more}; expected one entry of the "
+            "config's `preprocessing` (config/schema.yaml): copy it from the job's log"
+        )
 
 
 def jobs(config: dict) -> list[JobSpec]:
@@ -550,7 +638,7 @@ def _init_parts(
 
 
 def job_paths(experiment: str, protocol: str, model: str, fold: str, seed) -> dict[str, str]:
-    """A job's outputs, its checkpoint named by its model's kind (.pt or .joblib)."""
+    """A job's outputs, its checkpoint named by its model's kind (.pt or .skops)."""
     from emgrepro.models import MODELS
 
     suffix = MODELS.get(model).checkpoint

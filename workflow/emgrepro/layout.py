@@ -25,7 +25,7 @@ SCORES = "results/scores/" + JOB + ".csv"
 PREDICTIONS = "results/scores/" + JOB + ".npz"
 JOB_INFO = "results/scores/" + JOB + ".json"
 MODEL = "results/models/" + JOB + ".pt"  # PyTorch models
-CLASSICAL_MODEL = "results/models/" + JOB + ".joblib"  # scikit-learn models
+CLASSICAL_MODEL = "results/models/" + JOB + ".skops"  # scikit-learn models
 
 # tables, reports
 SCORES_TABLE = "results/scores.csv"
@@ -61,9 +61,9 @@ def job_paths(
     experiment: str, protocol: str, model: str, fold: str, seed: int, checkpoint: str = ".pt"
 ) -> dict[str, str]:
     """Scores, predictions, job record and model checkpoint of one job (``checkpoint``: the
-    model's file suffix, ``.pt`` or ``.joblib``)."""
+    model's file suffix, ``.pt`` or ``.skops``)."""
     ids = dict(experiment=experiment, protocol=protocol, model=model, fold=fold, seed=seed)
-    pattern = CLASSICAL_MODEL if checkpoint == ".joblib" else MODEL
+    pattern = CLASSICAL_MODEL if checkpoint == ".skops" else MODEL
     return {
         "scores": path(SCORES, **ids),
         "predictions": path(PREDICTIONS, **ids),

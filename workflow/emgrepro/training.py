@@ -15,6 +15,7 @@ import torch
 from sklearn.metrics import f1_score
 from torch import nn
 
+from emgrepro.checkpoint import load_torch, save_torch
 from emgrepro.models import FINE_TUNE
 from emgrepro.preprocess.table import Subset
 
@@ -320,7 +321,7 @@ class TorchEstimator:
         """Restore what ``extra_state`` saved."""
 
     def save(self, path: Path) -> None:
-        torch.save(
+        save_torch(
             {
                 "state": self.module.state_dict(),
                 "mean": self.mean,
@@ -336,7 +337,7 @@ class TorchEstimator:
         )
 
     def load(self, path: Path) -> None:
-        ckpt = torch.load(path, map_location=self.device, weights_only=False)
+        ckpt = load_torch(path, map_location=self.device)
         if ckpt.get("n_new"):
             self.module.add_classes(
                 ckpt["n_new"],

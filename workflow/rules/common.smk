@@ -78,9 +78,10 @@ wildcard_constraints:
     paper="[a-z0-9_]+",
 
 
-def quoted_json(obj):
-    """A JSON document quoted for the shell: how specs reach the command line."""
-    return shlex.quote(json.dumps(obj, sort_keys=True))
+def as_json(obj):
+    """A JSON document for the command line; the rules quote it (``{params.x:q}``), as they
+    quote every path, URL and config value: no shell line is built from a raw string."""
+    return json.dumps(obj, sort_keys=True)
 
 
 def get_source_plan(wildcards):

@@ -19,10 +19,11 @@ rule synthesize:
     params:
         subjects=lambda wc: ",".join(map(str, emgconfig.dataset_subjects(config, wc.dataset))),
         seed=config["synthetic"]["seed"],
-        scale=lambda wc: quoted_json(emgconfig.twin_scale(config, wc.dataset)),
+        scale=lambda wc: as_json(emgconfig.twin_scale(config, wc.dataset)),
     shell:
-        "python -m emgrepro synthesize --dataset {wildcards.dataset} --subjects {params.subjects}"
-        " --seed {params.seed} --scale {params.scale} --out {output.archive} > {log} 2>&1"
+        "python -m emgrepro synthesize --dataset {wildcards.dataset:q}"
+        " --subjects {params.subjects:q} --seed {params.seed:q} --scale {params.scale:q}"
+        " --out {output.archive:q} > {log:q} 2>&1"
 
 
 # Download one archive from its official URL or a mirror URL (retries inside: a failed
@@ -35,10 +36,10 @@ rule download:
     conda:
         "../../envs/data.yaml"
     params:
-        url=lambda wc: shlex.quote(download_url(config, wc.dataset, wc.archive)),
+        url=lambda wc: download_url(config, wc.dataset, wc.archive),
     shell:
-        "python -m emgrepro download --dataset {wildcards.dataset} --url {params.url}"
-        " --out {output} > {log} 2>&1"
+        "python -m emgrepro download --dataset {wildcards.dataset:q} --url {params.url:q}"
+        " --out {output:q} > {log:q} 2>&1"
 
 
 # Take only the subject's raw files out of its source (copied, never linked), check every
@@ -54,8 +55,8 @@ rule fetch_subject:
     conda:
         "../../envs/data.yaml"
     params:
-        plan=lambda wc: quoted_json(get_source_plan(wc).to_dict()),
+        plan=lambda wc: as_json(get_source_plan(wc).to_dict()),
         lock=config["checksum_lock"],
     shell:
-        "python -m emgrepro fetch --plan {params.plan} --lock {params.lock} --out {output}"
-        " > {log} 2>&1"
+        "python -m emgrepro fetch --plan {params.plan:q} --lock {params.lock:q} --out {output:q}"
+        " > {log:q} 2>&1"

@@ -21,8 +21,8 @@ rule gather_scores:
     conda:
         "../../envs/data.yaml"
     shell:
-        "python -m emgrepro gather --out {output.scores} --timings {output.timings}"
-        " --jobs {output.jobs} {input.scores} > {log} 2>&1"
+        "python -m emgrepro gather --out {output.scores:q} --timings {output.timings:q}"
+        " --jobs {output.jobs:q} {input.scores:q} > {log:q} 2>&1"
 
 
 # The run's resolved config, the sha256 of every raw file, versions, commit, host.
@@ -38,10 +38,10 @@ rule provenance:
     conda:
         "../../envs/data.yaml"
     params:
-        config=lambda wc: quoted_json(config),
+        config=lambda wc: as_json(config),
     shell:
-        "python -m emgrepro provenance --config {params.config} --out {output} {input.raw}"
-        " > {log} 2>&1"
+        "python -m emgrepro provenance --config {params.config:q} --out {output:q} {input.raw:q}"
+        " > {log:q} 2>&1"
 
 
 # Every published number against what the run computed: the verdict table.
@@ -65,9 +65,9 @@ rule audit:
     conda:
         "../../envs/data.yaml"
     shell:
-        "python -m emgrepro audit --scores {input.scores} --timings {input.timings}"
-        " --jobs {input.jobs} --provenance {input.provenance} --out {output.table}"
-        " {input.published} > {log} 2>&1"
+        "python -m emgrepro audit --scores {input.scores:q} --timings {input.timings:q}"
+        " --jobs {input.jobs:q} --provenance {input.provenance:q} --out {output.table:q}"
+        " {input.published:q} > {log:q} 2>&1"
 
 
 # Every paper's comparative claims, judged on each dataset the run computed both sides on.

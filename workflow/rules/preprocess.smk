@@ -14,11 +14,11 @@ rule preprocess:
     conda:
         "../../envs/preprocess.yaml"
     params:
-        prep=lambda wc: quoted_json(config["preprocessing"][wc.prep]),
+        prep=lambda wc: as_json(config["preprocessing"][wc.prep]),
         out_dir=lambda wc, output: Path(output.windows).parent,
         code=lambda wc: preprocess_code(config["preprocessing"][wc.prep]["dataset"]),
     group:
         "preprocess"
     shell:
-        "python -m emgrepro preprocess --prep {params.prep} --subject {wildcards.subject}"
-        " --raw {input.raw} --out-dir {params.out_dir} > {log} 2>&1"
+        "python -m emgrepro preprocess --prep {params.prep:q} --subject {wildcards.subject:q}"
+        " --raw {input.raw:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"

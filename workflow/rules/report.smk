@@ -42,13 +42,14 @@ rule paper_report:
     conda:
         "../../envs/report.yaml"
     params:
-        parameters=lambda wc, input, output: quoted_json(
+        parameters=lambda wc, input, output: as_json(
             get_report_parameters(wc.paper, input, output)
         ),
         captions=lambda wc: figure_captions(wc.paper),  # read by snakemake --report
     shell:
-        "python -m emgrepro report --notebook {input.notebook} --parameters {params.parameters}"
-        " --out-notebook {output.notebook} --html {output.html} > {log} 2>&1"
+        "python -m emgrepro report --notebook {input.notebook:q}"
+        " --parameters {params.parameters:q}"
+        " --out-notebook {output.notebook:q} --html {output.html:q} > {log:q} 2>&1"
 
 
 # The audit report: verdict summary per paper, every published number, provenance.
@@ -81,7 +82,7 @@ rule audit_report:
     conda:
         "../../envs/report.yaml"
     params:
-        parameters=lambda wc, input, output: quoted_json(
+        parameters=lambda wc, input, output: as_json(
             {
                 "audit_csv": input.audit,
                 "timings_csv": input.timings,
@@ -129,8 +130,9 @@ rule claims_report:
         ),
         captions=figure_captions(layout.CLAIMS_REPORT),  # read by snakemake --report
     shell:
-        "python -m emgrepro report --notebook {input.notebook} --parameters {params.parameters}"
-        " --out-notebook {output.notebook} --html {output.html} > {log} 2>&1"
+        "python -m emgrepro report --notebook {input.notebook:q}"
+        " --parameters {params.parameters:q}"
+        " --out-notebook {output.notebook:q} --html {output.html:q} > {log:q} 2>&1"
 
 
 ruleorder: audit_report > paper_report

@@ -1,5 +1,6 @@
 # One independent job per (experiment, protocol, model, fold, seed): PyTorch models save a
-# .pt checkpoint, scikit-learn ones a .joblib file (rule train_classical).
+# .pt checkpoint, scikit-learn ones a .skops file (rule train_classical); both load without
+# running code (emgrepro/checkpoint.py).
 
 
 rule train:
@@ -17,9 +18,11 @@ rule train:
     conda:
         "../../envs/train.yaml"
     params:
-        spec=lambda wc: quoted_json(get_job(wc).to_dict()),
+        spec=lambda wc: as_json(get_job(wc).to_dict()),
         windows_root=lambda wc: layout.path(layout.WINDOWS_ROOT, prep=get_job(wc).preprocessing),
-        parent=lambda wc, input: f"--parent-model {input.parent}" if "parent" in input.keys() else "",
+        parent=lambda wc, input: (
+            shlex.join(["--parent-model", input.parent]) if "parent" in input.keys() else ""
+        ),
         init=get_init_args,
         # not on the command line: a change in the code of this job's model or protocol
         # changes it, and Snakemake reruns the jobs whose parameters changed
@@ -30,9 +33,10 @@ rule train:
     resources:
         gpu=get_deep_job_gpus,
     shell:
-        "python -m emgrepro train --spec {params.spec} --windows-root {params.windows_root}"
-        " --scores {output.scores} --predictions {output.predictions} --model-out {output.model}"
-        " --threads {threads} {params.parent} {params.init} > {log} 2>&1"
+        "python -m emgrepro train --spec {params.spec:q} --windows-root {params.windows_root:q}"
+        " --scores {output.scores:q} --predictions {output.predictions:q}"
+        " --model-out {output.model:q} --threads {threads:q}"
+        " {params.parent} {params.init} > {log:q} 2>&1"  # both already quoted
 
 
 use rule train as train_classical with:
@@ -42,6 +46,6 @@ use rule train as train_classical with:
         info=layout.JOB_INFO,
         model=layout.CLASSICAL_MODEL,
     wildcard_constraints:
-        model=models_saved_as(".joblib"),
+        model=models_saved_as(".skops"),
     resources:
         gpu=0,

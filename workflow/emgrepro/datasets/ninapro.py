@@ -88,7 +88,7 @@ def _check_container(path: Path) -> None:
             if len(header) < _MAT_HEADER:
                 raise DataFormatError(
                     f"{path}: only {size} bytes, too short for a .mat file (truncated "
-                    "download?); delete it and fetch it again"
+                    "download?); get a good copy of it"
                 )
             if (
                 hdf5
@@ -103,7 +103,7 @@ def _check_container(path: Path) -> None:
             if endian is None or header[124:126] not in (b"\x00\x01", b"\x01\x00"):
                 raise DataFormatError(
                     f"{path}: not a MATLAB 5 .mat file (bad header); the file is corrupt or of "
-                    "another format: delete it and fetch it again"
+                    "another format: get a good copy of it"
                 )
             pos = _MAT_HEADER
             while pos < size:
@@ -117,7 +117,7 @@ def _check_container(path: Path) -> None:
                         break  # zero padding at the end
                     raise DataFormatError(
                         f"{path}: corrupt .mat file (unexpected element type {mtype} at byte "
-                        f"{pos}); delete it and fetch it again"
+                        f"{pos}); get a good copy of it"
                     )
                 end = pos + 8 + nbytes
                 if mtype == _MI_MATRIX:
@@ -125,7 +125,7 @@ def _check_container(path: Path) -> None:
                 if pos + 8 + nbytes > size:
                     raise DataFormatError(
                         f"{path}: .mat file is truncated ({size} bytes; an element at byte {pos} "
-                        f"needs {pos + 8 + nbytes}); delete it and fetch it again"
+                        f"needs {pos + 8 + nbytes}); get a good copy of it"
                     )
                 pos = end
     except OSError as exc:
@@ -139,9 +139,10 @@ def _keys_found(path: Path) -> list[str]:
         return []
 
 
-def _load(path: Path) -> dict[str, np.ndarray]:
+def _load(path: Path, whole: bool = False) -> dict[str, np.ndarray]:
+    """The reader's variables, or with ``whole`` every variable (each one must load)."""
     _check_container(path)
-    wanted = [EMG_KEY, *LABEL_KEYS, *REPETITION_KEYS]
+    wanted = None if whole else [EMG_KEY, *LABEL_KEYS, *REPETITION_KEYS]
     try:
         return scipy.io.loadmat(path, variable_names=wanted)
     except NotImplementedError as exc:  # scipy's message for v7.3 files
@@ -151,7 +152,7 @@ def _load(path: Path) -> dict[str, np.ndarray]:
     except Exception as exc:  # noqa: BLE001 - any parser failure means a bad file
         raise DataFormatError(
             f"{path}: not a readable MATLAB 5 .mat file ({type(exc).__name__}: {exc}); the "
-            "file may be truncated or corrupt: delete it and fetch it again"
+            "file may be truncated or corrupt: get a good copy of it"
         ) from exc
 
 
@@ -212,11 +213,18 @@ def _globalise(labels: np.ndarray, info: DatasetInfo, exercise: int, path: Path)
 
 
 def read_exercise(
-    info: DatasetInfo, path: Path, exercise: int
+    info: DatasetInfo, path: Path, exercise: int, strict: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(emg float32 T x C, global labels int16, repetition int16) of one exercise file."""
+    """(emg float32 T x C, global labels int16, repetition int16) of one exercise file.
+    ``strict`` (the fetch's check) refuses what reading only warns about."""
     path = Path(path)
-    mat = _load(path)
+    return _parse(_load(path), info, path, exercise, strict)
+
+
+def _parse(
+    mat: dict, info: DatasetInfo, path: Path, exercise: int, strict: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``read_exercise`` on variables already loaded."""
     label_key = _pick(mat, LABEL_KEYS, path)
     rep_key = _pick(mat, REPETITION_KEYS, path)
     missing = [] if EMG_KEY in mat else [EMG_KEY]
@@ -239,7 +247,7 @@ def read_exercise(
             f"{path}: 'emg' has {n_ch} columns, expected {info.n_channels} channels "
             f"(shape {emg.shape}; a transposed array?)"
         )
-    if n_ch < info.n_channels:
+    if n_ch < info.n_channels and not strict:
         warnings.warn(
             f"{path}: 'emg' has {n_ch} of {info.n_channels} channels (e.g. DB3 subjects 7 "
             "and 8 have fewer usable electrodes); using the channels present",
@@ -268,14 +276,77 @@ def read_exercise(
     )
 
 
+MIN_SECONDS = 1.0  # shorter than this, a recording cannot hold a movement and a rest
+
+
+def _recorded(mat: dict, key: str, expected: int, path: Path) -> None:
+    """The file's own ``subject`` / ``exercise`` variable must be the one requested."""
+    if key not in mat:
+        raise DataFormatError(
+            f"{path}: no '{key}' variable; Ninapro files record their {key}: this is not an "
+            "original file, get one from the Ninapro site"
+        )
+    value = np.asarray(mat[key]).ravel()
+    if value.size != 1 or value.dtype.kind not in "biuf" or int(value[0]) != expected:
+        raise DataFormatError(
+            f"{path}: the file records {key} {value.tolist()}, but it stands for {key} "
+            f"{expected}; it is another {key}'s file: put the right file under this name"
+        )
+
+
+def _plausible(info: DatasetInfo, subject: int, emg: np.ndarray, labels, path: Path) -> None:
+    """Channel count, length, classes and signal a real recording has."""
+    n_ch = emg.shape[1]
+    allowed = {info.n_channels, info.fewer_channels.get(subject, info.n_channels)}
+    if n_ch not in allowed:
+        raise DataFormatError(
+            f"{path}: 'emg' has {n_ch} channels, {info.id} has {info.n_channels}; the file is "
+            "cut down or of another dataset: get the original file"
+        )
+    if emg.shape[0] < MIN_SECONDS * info.fs:
+        raise DataFormatError(
+            f"{path}: only {emg.shape[0]} samples ({emg.shape[0] / info.fs:g} s at "
+            f"{info.fs:g} Hz); a recording is minutes long: the file is cut short"
+        )
+    if np.unique(labels).size < 2:
+        raise DataFormatError(
+            f"{path}: every sample has label {int(labels[0])}; a recording holds rest and "
+            "movements: the labels are missing or the file is not the original"
+        )
+    flat = [i + 1 for i in range(n_ch) if np.ptp(emg[:, i]) == 0]
+    if flat:
+        raise DataFormatError(
+            f"{path}: 'emg' channel(s) {flat} are constant (no signal); the file is not a "
+            "recording as distributed: get the original file"
+        )
+
+
 def validate_file(info: DatasetInfo, root: Path, subject: int, relpath: str) -> None:
-    """Raise DataFormatError unless the reader accepts this raw file (before any hash of
-    it is trusted)."""
+    """Raise DataFormatError unless this raw file is whole and is what it claims to be,
+    before any hash of it is trusted: every variable loads, the subject and exercise
+    recorded inside match, channels, sampling rate, length, classes and signal are the
+    dataset's."""
+    path = Path(root) / relpath
     for exercise in info.exercises:
         if required_files(info, subject, [exercise])[0] == relpath:
-            read_exercise(info, Path(root) / relpath, exercise)
+            mat = _load(path, whole=True)  # a corrupt variable the reader skips fails here
+            _recorded(mat, "subject", subject, path)
+            _recorded(mat, "exercise", exercise, path)
+            if "frequency" in mat:
+                _recorded_rate(mat["frequency"], info, path)
+            emg, labels, _ = _parse(mat, info, path, exercise, strict=True)
+            _plausible(info, subject, emg, labels, path)
             return
     raise DataFormatError(f"{relpath}: not a file of subject {subject} of {info.id}")
+
+
+def _recorded_rate(value, info: DatasetInfo, path: Path) -> None:
+    rate = np.asarray(value).ravel()
+    if rate.size != 1 or float(rate[0]) != info.fs:
+        raise DataFormatError(
+            f"{path}: the file records a sampling rate of {rate.tolist()} Hz, {info.id} is "
+            f"{info.fs:g} Hz: the file is of another dataset"
+        )
 
 
 def _locate(root: Path, relpath: str) -> Path | None:

@@ -51,14 +51,14 @@ def _kind(archive: Path) -> str:
         return "tar"
     raise DataFormatError(
         f"{archive}: not a zip or tar archive (perhaps truncated, or a web page saved "
-        "under an archive name); delete it and fetch it again"
+        "under an archive name); get a good copy of it"
     )
 
 
 def _corrupt(archive: Path, exc: BaseException) -> DataFormatError:
     return DataFormatError(
         f"{archive}: archive is corrupt or truncated ({type(exc).__name__}: {exc}); "
-        "delete it and fetch it again"
+        "get a good copy of it"
     )
 
 
@@ -183,7 +183,7 @@ def extract_members(
     if missing:
         raise EmgreproError(
             f"{path}: no member(s) {', '.join(map(repr, missing))}; the archive differs from "
-            "the one expected: delete it and fetch it again"
+            "the one expected: get a good copy of it"
         )
 
     temps: dict[str, Path] = {}

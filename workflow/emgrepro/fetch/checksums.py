@@ -22,6 +22,12 @@ CHUNK_SIZE = 1 << 20
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def sha256_file(path: str | os.PathLike[str]) -> str:
     """Hex sha256 of a file, read in 1 MiB chunks so large recordings fit in memory."""
     digest = hashlib.sha256()
@@ -92,7 +98,7 @@ class ChecksumLock:
             if actual != expected:
                 raise ChecksumMismatch(
                     f"{key}: sha256 is {actual} but the published sha256 is {expected}; "
-                    "the file is corrupt or not the original. Delete it and fetch it again; "
+                    "the file is corrupt or not the original: get a good copy of it; "
                     "if it still differs, check the source and the published checksum."
                 )
             return "published"
@@ -136,8 +142,8 @@ class ChecksumLock:
                 os.fsync(fh.fileno())
             try:
                 mode = self.path.stat().st_mode & 0o777
-            except FileNotFoundError:
-                mode = 0o644
+            except FileNotFoundError:  # a new lock: as the umask allows, like any new file
+                mode = 0o666 & ~_umask()
             os.chmod(tmp, mode)
             os.replace(tmp, self.path)
         except BaseException:

@@ -269,8 +269,21 @@ def _retry_after(headers: Message | None) -> float | None:
         return None
 
 
+def request_url(url: str) -> str:
+    """``url`` as sent: characters HTTP does not allow in a request line (a space in a
+    mirror's folder name) percent-encoded, those already encoded left as they are."""
+    parts = urllib.parse.urlsplit(url)
+    safe = "/%:@!$&'()*+,;=~-._"
+    return urllib.parse.urlunsplit(
+        parts._replace(
+            path=urllib.parse.quote(parts.path, safe=safe),
+            query=urllib.parse.quote(parts.query, safe=safe + "?"),
+        )
+    )
+
+
 def _attempt(url: str, dest: Path, out: BinaryIO, timeout: float) -> tuple[str, str]:
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    request = urllib.request.Request(request_url(url), headers={"User-Agent": USER_AGENT})
     try:
         response = urllib.request.urlopen(request, timeout=timeout)
     except urllib.error.HTTPError as exc:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 from emgrepro import layout
 from emgrepro.datasets.registry import (
@@ -32,6 +32,7 @@ from emgrepro.errors import (
 )
 from emgrepro.fetch.archive import extract_members, find_in_folder, list_members, match_members
 from emgrepro.fetch.checksums import ChecksumLock, sha256_file
+from emgrepro.records import from_dict
 
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 MANUAL = "manual:"
@@ -56,22 +57,7 @@ class SourcePlan:
     @classmethod
     def from_dict(cls, plan: dict) -> SourcePlan:
         """A plan from the command line: a missing or unknown key is named, not a traceback."""
-        names = [f.name for f in fields(cls)]
-        required = [
-            f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING
-        ]
-        missing = [k for k in required if k not in plan]
-        unknown = sorted(set(plan) - set(names))
-        if missing or unknown:
-            said = [
-                f"missing {', '.join(missing)}" if missing else "",
-                f"unknown {', '.join(unknown)}" if unknown else "",
-            ]
-            raise ConfigError(
-                f"--plan: {'; '.join(x for x in said if x)} (a plan has: {', '.join(names)}); "
-                "copy the whole --plan argument from the job's log or `snakemake -p`"
-            )
-        return cls(**plan)
+        return from_dict(cls, plan, "--plan")
 
 
 def needed_exercises(config: dict, dataset: str) -> list[int] | None:
@@ -98,7 +84,7 @@ def _is_url(source: str) -> bool:
 
 
 def _download_target(dataset: str, url: str) -> str:
-    name = Path(urlparse(url).path).name or f"{dataset}.zip"
+    name = Path(urlsplit(url).path).name or f"{dataset}.zip"  # urlparse would cut at ";"
     return layout.path(layout.DOWNLOAD, dataset=dataset, archive=name)
 
 
@@ -162,6 +148,25 @@ def check_sources(config: dict) -> None:
                 + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
                 + "; give the path of an archive or folder holding the raw files, "
                 "relative to the folder Snakemake runs in, or an absolute path"
+            )
+
+
+def check_subject_urls(config: dict, dataset: str) -> None:
+    """A URL with ``{subject}`` must give each subject its own download: one placed only in
+    the query string would save every subject's archive under the same name."""
+    source = source_of(config, dataset)
+    if not source or not _is_url(source) or "{subject}" not in source:
+        return
+    targets: dict[str, list[int]] = {}
+    for s in dataset_subjects(config, dataset):
+        target = _download_target(dataset, source.replace("{subject}", str(s)))
+        targets.setdefault(target, []).append(s)
+    for target, subjects in targets.items():
+        if len(subjects) > 1:
+            raise ConfigError(
+                f"sources/{dataset}: in '{source}' {{subject}} does not change the file name, "
+                f"so subjects {subjects} would all download to {target}; put {{subject}} in "
+                "the URL's file name (e.g. .../s{subject}.zip)"
             )
 
 
@@ -266,13 +271,16 @@ def fetch_subject(plan: SourcePlan, out_dir: Path, lock_path: Path) -> list[Path
 
 def _place_and_check(plan: SourcePlan, info, reader, tmp: Path, lock_path: Path) -> None:
     """Copy or extract the files into ``tmp``; check hashes and the reader; then the lock."""
+    origin: dict[str, str] = {}  # canonical -> the user's file (or archive and member)
     for src, mapping in _locate(plan, reader.aliases):
         if Path(src).is_dir():
             for canonical, file in mapping.items():
                 (tmp / canonical).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(file, tmp / canonical)
+                origin[canonical] = str(file)
         else:
             extract_members(src, mapping, tmp)
+            origin.update({c: f"{src} (member {m})" for c, m in mapping.items()})
     expected = _expected(plan)
     hashes = {}
     for canonical in plan.required:
@@ -284,7 +292,11 @@ def _place_and_check(plan: SourcePlan, info, reader, tmp: Path, lock_path: Path)
                 f"{expected.get(canonical)} (source: {', '.join(plan.inputs)}). The file is "
                 "corrupt or not the original; get a fresh copy of the source"
             )
-        reader.validate_file(info, tmp, plan.subject, canonical)
+        try:
+            reader.validate_file(info, tmp, plan.subject, canonical)
+        except DataFormatError as exc:  # name the user's file, not the temporary copy
+            where = origin.get(canonical, canonical)
+            raise DataFormatError(str(exc).replace(str(tmp / canonical), where)) from None
         hashes[canonical] = actual
     if plan.hashes == "lock":  # every file passed: now the lock may learn or compare
         lock = ChecksumLock(lock_path)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import joblib
+from emgrepro.checkpoint import load_sklearn, save_sklearn
 
 
 class ClassicalEstimator:
@@ -15,7 +15,7 @@ class ClassicalEstimator:
 
     uses_gpu = False
     capabilities = frozenset()
-    checkpoint = ".joblib"  # scikit-learn objects, saved with joblib
+    checkpoint = ".skops"  # scikit-learn objects, saved with skops (loads no code)
 
     def __init__(
         self,
@@ -44,7 +44,7 @@ class ClassicalEstimator:
         raise NotImplementedError
 
     def save(self, path: Path) -> None:
-        joblib.dump(self.state(), path)
+        save_sklearn(self.state(), path)
 
     def load(self, path: Path) -> None:
-        self.set_state(joblib.load(path))
+        self.set_state(load_sklearn(path))

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from emgrepro.checkpoint import load_torch
 from emgrepro.errors import EmgreproError
 from emgrepro.features.window_stats import FEATURES, subset_window_features
 from emgrepro.models import FINE_TUNE, INITIALISE, register_model
@@ -128,7 +129,7 @@ class FINClassifier(TorchEstimator):
             raise EmgreproError(f"{type(self).__name__}: unknown pre-trained part(s) {unknown}")
         net = self.module
         if "fin" in parts:
-            ckpt = torch.load(parts["fin"], map_location=self.device, weights_only=False)
+            ckpt = load_torch(parts["fin"], map_location=self.device)
             if list(ckpt.get("features", [])) != list(FEATURES) or ckpt["fin"] != self.fin:
                 raise EmgreproError(
                     f"{parts['fin']}: FIN checkpoint {ckpt.get('fin')} / {ckpt.get('features')}"
@@ -144,7 +145,7 @@ class FINClassifier(TorchEstimator):
             net.fin_mean.copy_(torch.as_tensor(ckpt["target_mean"], dtype=torch.float32))
             net.fin_sd.copy_(torch.as_tensor(ckpt["target_sd"], dtype=torch.float32))
         if "cnn" in parts:
-            ckpt = torch.load(parts["cnn"], map_location=self.device, weights_only=False)
+            ckpt = load_torch(parts["cnn"], map_location=self.device)
             if ckpt["n_outputs"] != self.n_outputs:
                 raise EmgreproError(
                     f"{parts['cnn']}: CNN checkpoint has {ckpt['n_outputs']} outputs, "

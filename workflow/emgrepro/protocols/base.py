@@ -90,6 +90,13 @@ class Protocol:
     def check(self, p: Any, where: str) -> None:
         """Checks across parameters (e.g. test repetitions never train)."""
 
+    def check_subjects(self, params: Any, subjects: list[int], where: str) -> None:
+        """Plan-time checks against the run's subjects (here: that the folds can be made)."""
+        try:
+            self.folds(subjects, params)
+        except ConfigError as e:
+            raise ConfigError(f"{where}: {e} (the run's subjects: {subjects})") from None
+
     # -- jobs ------------------------------------------------------------------------------
     def folds(self, subjects: list[int], params: Any) -> list[str]:
         raise NotImplementedError

@@ -44,9 +44,19 @@ class LeaveOneSubjectOut(Protocol):
         if p.n_val_subjects < 0:
             raise ConfigError(f"{where}/n_val_subjects: must be 0 or more")
 
+    def check_subjects(self, params, subjects: list[int], where: str) -> None:
+        super().check_subjects(params, subjects, where)
+        n_val = self.params(params).n_val_subjects
+        if n_val > len(subjects) - 2:
+            raise ConfigError(
+                f"{where}/n_val_subjects: {n_val} validation subject(s) leave no training "
+                f"subject among the run's {len(subjects)} subjects {subjects}; use at most "
+                f"{max(len(subjects) - 2, 0)}, or more subjects"
+            )
+
     def folds(self, subjects: list[int], params) -> list[str]:
         if len(subjects) < 2:
-            raise ConfigError("loso needs at least two subjects")
+            raise ConfigError("loso needs at least two subjects; give the dataset more")
         return [str(s) for s in subjects]
 
     def split_rows(
