@@ -333,9 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--provenance", type=_file, required=True, help="the run's provenance.json (its config)"
     )
     s.add_argument("--out", required=True)
-    s.add_argument(
-        "claims", nargs="*", type=_file, help="config/papers/<paper>.claims.csv files"
-    )
+    s.add_argument("claims", nargs="*", type=_file, help="config/papers/<paper>.claims.csv files")
     s.set_defaults(func=cmd_claims)
 
     s = sub.add_parser("provenance", help="record config, input hashes, versions, commit")
