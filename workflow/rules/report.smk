@@ -93,8 +93,9 @@ rule audit_report:
         ),
         captions=figure_captions(layout.AUDIT_REPORT),  # read by snakemake --report
     shell:
-        "python -m emgrepro report --notebook {input.notebook} --parameters {params.parameters}"
-        " --out-notebook {output.notebook} --html {output.html} > {log} 2>&1"
+        "python -m emgrepro report --notebook {input.notebook:q}"
+        " --parameters {params.parameters:q}"
+        " --out-notebook {output.notebook:q} --html {output.html:q} > {log:q} 2>&1"
 
 
 # The claims report: every paper's comparative claims, judged on each dataset of the run.
@@ -125,7 +126,7 @@ rule claims_report:
     conda:
         "../../envs/report.yaml"
     params:
-        parameters=lambda wc, input, output: quoted_json(
+        parameters=lambda wc, input, output: as_json(
             {"claims_csv": input.claims, "figures_dir": output.figures}
         ),
         captions=figure_captions(layout.CLAIMS_REPORT),  # read by snakemake --report
