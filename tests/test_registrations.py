@@ -44,10 +44,11 @@ LAYERS = [
     {"fetch"},
     {"preprocess"},
     {"features"},
-    {"models", "training"},
+    {"training"},  # the generic loop: below every model, and knows none
+    {"models"},
     {"protocols"},
     {"config", "evaluation", "provenance"},
-    {"cli", "notebook", "report", "registrations", "warm", "code_hash", "__main__"},
+    {"cli", "notebook", "report", "captions", "registrations", "warm", "code_hash", "__main__"},
 ]
 
 

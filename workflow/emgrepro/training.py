@@ -1,6 +1,7 @@
 """Gradient training shared by every PyTorch model: standardisation fitted on the
-training split, seeded shuffling, early stopping on validation macro F1, checkpoints,
-fine-tuning of chosen layers, and extension of the output layer to new classes."""
+training split, seeded shuffling, early stopping on validation macro F1, checkpoints and
+fine-tuning of chosen layers. Nothing here knows a model: what one model adds (new output
+classes, extra checkpoint entries) lives in its own file, through the hooks below."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from sklearn.metrics import f1_score
 from torch import nn
 
 from emgrepro.checkpoint import load_torch, save_torch
-from emgrepro.models import FINE_TUNE
 from emgrepro.preprocess.table import Subset
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class TorchEstimator:
     """
 
     uses_gpu = True
-    capabilities = frozenset({FINE_TUNE})
+    capabilities: frozenset[str] = frozenset()  # each model declares what it can do
     checkpoint = ".pt"  # torch.save
 
     def __init__(
@@ -87,9 +87,6 @@ class TorchEstimator:
         self.history: list[dict] = []
         self.freeze_batchnorm = False  # keep running statistics fixed (fine-tuning)
         self.train_only: nn.Module | None = None  # the only part in training mode
-        self.n_new = 0  # classes added by ``extend``
-        self.extension_hidden = 64
-        self.extension_mode = "branch"
 
     @classmethod
     def check_params(cls, params: dict, where: str) -> None:
@@ -264,36 +261,6 @@ class TorchEstimator:
             for p in self.module.parameters():
                 p.requires_grad = True
 
-    def extend(
-        self,
-        train: Subset,
-        n_new: int,
-        *,
-        epochs: int,
-        lr: float,
-        hidden: int = 64,
-        mode: str = "branch",
-    ) -> dict:
-        """Add ``n_new`` output classes through a new branch and train only that branch.
-
-        Every existing weight and batch-norm statistic stays exactly as it was, and the
-        old layers run in inference mode: the model is extended, never retrained.
-        """
-        self.module.add_classes(n_new, hidden, mode)
-        self.module.new_classes.to(self.device)
-        self.n_outputs += n_new
-        self.n_new = n_new
-        self.extension_hidden = hidden
-        self.extension_mode = mode
-        params = self.trainable(["new_classes"])
-        self.train_only = self.module.new_classes
-        try:
-            return self._epochs(train, None, params, epochs, lr, 0.0, None, "extend")
-        finally:
-            self.train_only = None
-            for p in self.module.parameters():
-                p.requires_grad = True
-
     # -- inference and checkpoints ----------------------------------------------------
     @torch.no_grad()
     def logits(self, data: Subset) -> np.ndarray:
@@ -320,6 +287,10 @@ class TorchEstimator:
     def load_extra_state(self, ckpt: dict) -> None:
         """Restore what ``extra_state`` saved."""
 
+    def prepare_state(self, ckpt: dict) -> None:
+        """Shape the module as the checkpoint's before its weights load (e.g. layers that a
+        model added after it was built)."""
+
     def save(self, path: Path) -> None:
         save_torch(
             {
@@ -327,9 +298,6 @@ class TorchEstimator:
                 "mean": self.mean,
                 "sd": self.sd,
                 "n_outputs": self.n_outputs,
-                "n_new": self.n_new,
-                "extension_hidden": self.extension_hidden,
-                "extension_mode": self.extension_mode,
                 "history": self.history,
                 **self.extra_state(),
             },
@@ -338,15 +306,7 @@ class TorchEstimator:
 
     def load(self, path: Path) -> None:
         ckpt = load_torch(path, map_location=self.device)
-        if ckpt.get("n_new"):
-            self.module.add_classes(
-                ckpt["n_new"],
-                ckpt.get("extension_hidden", 64),
-                ckpt.get("extension_mode", "branch"),
-            )
-            self.module.new_classes.to(self.device)
-            self.n_outputs += ckpt["n_new"]
-            self.n_new = ckpt["n_new"]
+        self.prepare_state(ckpt)
         if ckpt["n_outputs"] != self.n_outputs:
             raise ValueError(
                 f"{path}: checkpoint has {ckpt['n_outputs']} outputs, model {self.n_outputs}"

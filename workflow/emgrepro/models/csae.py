@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from emgrepro.models import EXTEND, FINE_TUNE, register_model, split_arguments
+from emgrepro.preprocess.table import Subset
 from emgrepro.training import TorchEstimator
 
 
@@ -170,9 +171,65 @@ class CSAE(TorchEstimator):
         self.l1 = float(getattr(p, "l1", 0.0))
         self.recon_weight = float(getattr(p, "recon_weight", 0.0))
         super().__init__(n_chans, n_outputs, n_times, **common)
+        self.n_new = 0  # classes added by ``extend``
+        self.extension_hidden = 64
+        self.extension_mode = "branch"
 
     def build_module(self) -> nn.Module:
         return CSAENet(self.n_chans, self.n_outputs, self.n_times, self.arch, self.decoder)
+
+    def extend(
+        self,
+        train: Subset,
+        n_new: int,
+        *,
+        epochs: int,
+        lr: float,
+        hidden: int = 64,
+        mode: str = "branch",
+    ) -> dict:
+        """Add ``n_new`` output classes through a new branch and train only that branch.
+
+        Every existing weight and batch-norm statistic stays exactly as it was, and the
+        old layers run in inference mode: the model is extended, never retrained.
+        """
+        self.module.add_classes(n_new, hidden, mode)
+        self.module.new_classes.to(self.device)
+        self.n_outputs += n_new
+        self.n_new = n_new
+        self.extension_hidden = hidden
+        self.extension_mode = mode
+        params = self.trainable(["new_classes"])
+        self.train_only = self.module.new_classes
+        try:
+            return self._epochs(train, None, params, epochs, lr, 0.0, None, "extend")
+        finally:
+            self.train_only = None
+            for p in self.module.parameters():
+                p.requires_grad = True
+
+    def extra_state(self) -> dict:
+        return {
+            "n_new": self.n_new,
+            "extension_hidden": self.extension_hidden,
+            "extension_mode": self.extension_mode,
+        }
+
+    def prepare_state(self, ckpt: dict) -> None:
+        """An extended model's checkpoint holds the branch of its added classes."""
+        if ckpt.get("n_new"):
+            self.module.add_classes(
+                ckpt["n_new"],
+                ckpt.get("extension_hidden", 64),
+                ckpt.get("extension_mode", "branch"),
+            )
+            self.module.new_classes.to(self.device)
+            self.n_outputs += ckpt["n_new"]
+            self.n_new = ckpt["n_new"]
+
+    def load_extra_state(self, ckpt: dict) -> None:
+        self.extension_hidden = ckpt.get("extension_hidden", 64)
+        self.extension_mode = ckpt.get("extension_mode", "branch")
 
     def loss(self, out: dict, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         loss = nn.functional.cross_entropy(out["logits"], y)

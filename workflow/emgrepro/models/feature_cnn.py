@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from emgrepro.features.window_stats import FEATURES, subset_window_features
-from emgrepro.models import register_model
+from emgrepro.models import FINE_TUNE, register_model
 from emgrepro.preprocess.table import Subset
 from emgrepro.training import TorchEstimator
 
@@ -82,6 +82,8 @@ class FeatureCNN(TorchEstimator):
     ``cnn_i`` and ``cnn_ii`` are this model under the protocol that makes each one
     (pooled subjects versus one subject).
     """
+
+    capabilities = frozenset({FINE_TUNE})
 
     def __init__(
         self,
