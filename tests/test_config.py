@@ -235,3 +235,18 @@ def test_yaml_errors_name_the_file_and_line(tmp_path):
     bad.write_text("papers: [baseline\nsubjects: {}\n")
     with pytest.raises(ConfigError, match=r"broken.yaml:\d+:\d+: not valid YAML"):
         cfg.load([CONFIG_DIR / "config.yaml", bad])
+
+
+def test_device_and_gpu_request_follow_the_models_declaration():
+    """A model that declares it cannot use a GPU gets the CPU whatever the run's device,
+    and refuses any other; one that can gets the run's device."""
+    from emgrepro.models import MODELS, build_model
+
+    config = cfg.load([CONFIG_DIR / "config.yaml", CONFIG_DIR / "demo.yaml"])
+    config["device"] = "cuda"
+    for job in cfg.jobs(config):
+        gpu = MODELS.get(job.model).uses_gpu
+        assert job.device == ("cuda" if gpu else "cpu"), (job.model, job.device)
+        assert MODELS.get(job.model).checkpoint == (".pt" if gpu else ".skops"), job.model
+    with pytest.raises(ValueError, match="runs on the CPU only"):
+        build_model("td_lda", 2, 6, 400, device="cuda")

@@ -47,7 +47,7 @@ def test_dry_run_of_full_config(tmp_path):
     expected = cfg.jobs(config)
     # PyTorch models train in `train` (.pt), scikit-learn ones in `train_classical` (.skops)
     assert counts.get("train", 0) + counts.get("train_classical", 0) == len(expected)
-    deep = [j for j in expected if MODELS.get(j.model).checkpoint == ".pt"]
+    deep = [j for j in expected if MODELS.get(j.model).uses_gpu]
     assert counts.get("train", 0) == len(deep) > 0
     # every subject of every dataset used is fetched once
     subjects = {(j.dataset, s) for j in expected for s in j.subjects}

@@ -555,13 +555,23 @@ def jobs(config: dict) -> list[JobSpec]:
                                 classes=list(exp["classes"]),
                                 subjects=subjects,
                                 training=training,
-                                device=config["device"],
+                                # a model that cannot use a GPU runs on the CPU, whatever
+                                # the run's device (its declared capability decides)
+                                device=config["device"] if uses_gpu(model) else "cpu",
                                 data="synthetic" if is_synthetic(config, dataset) else "real",
                                 window=copy.deepcopy(prep),
                                 extra=copy.deepcopy(extra),
                             )
                         )
     return out
+
+
+def uses_gpu(model: str) -> bool:
+    """Whether a model can train on a GPU (its declaration): decides its device and whether
+    its job asks the scheduler for one."""
+    from emgrepro.models import MODELS
+
+    return bool(MODELS.get(model).uses_gpu)
 
 
 def _parent(config: dict, experiment: str, protocol, fold: str, params: dict) -> dict | None:

@@ -143,11 +143,12 @@ def get_job_outputs(kind, paper=None):
     ]
 
 
-def models_saved_as(suffix):
-    """A wildcard pattern of the registered models whose checkpoints end in ``suffix``."""
+def models_using_gpu(gpu):
+    """A wildcard pattern of the registered models that can (``gpu``) or cannot use a GPU,
+    as each declares (``uses_gpu``): the rule, and so the GPU request, follows it."""
     from emgrepro.models import MODELS
 
-    return "|".join(n for n in MODELS.names() if MODELS.get(n).checkpoint == suffix)
+    return "|".join(n for n in MODELS.names() if emgconfig.uses_gpu(n) == gpu)
 
 
 def get_paper_windows(paper):

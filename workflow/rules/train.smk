@@ -28,7 +28,7 @@ rule train:
         # changes it, and Snakemake reruns the jobs whose parameters changed
         code=lambda wc: train_code(wc.model, wc.protocol),
     wildcard_constraints:
-        model=models_saved_as(".pt"),
+        model=models_using_gpu(True),
     threads: config["threads_per_job"]
     resources:
         gpu=get_deep_job_gpus,
@@ -46,6 +46,6 @@ use rule train as train_classical with:
         info=layout.JOB_INFO,
         model=layout.CLASSICAL_MODEL,
     wildcard_constraints:
-        model=models_saved_as(".skops"),
+        model=models_using_gpu(False),
     resources:
         gpu=0,

@@ -25,9 +25,14 @@ class ClassicalEstimator:
         *,
         fs: float | None = None,
         training: dict | None = None,
-        device: str = "auto",
+        device: str = "cpu",
         seed: int = 0,
     ) -> None:
+        if device != "cpu":
+            raise ValueError(
+                f"{type(self).__name__} is a scikit-learn model: it runs on the CPU only, "
+                f"not on device '{device}'"
+            )
         self.n_chans, self.n_outputs, self.n_times = n_chans, n_outputs, n_times
         self.fs, self.seed = fs, int(seed)
         self.history: list[dict] = []
