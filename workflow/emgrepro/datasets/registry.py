@@ -34,6 +34,7 @@ class DatasetInfo:
     doi: str = ""
     homepage: str = ""
     twin: dict[str, Any] = field(default_factory=dict)  # the demo's synthetic twin
+    size: dict[str, Any] = field(default_factory=dict)  # documented recording size (costing)
 
     def check_subjects(self, subjects: list[int], where: str = "subjects") -> None:
         unknown = sorted(set(subjects) - set(self.subjects))
@@ -66,6 +67,7 @@ def _load(path: str) -> dict[str, DatasetInfo]:
             doi=d.get("doi", ""),
             homepage=d.get("homepage", ""),
             twin=dict(d.get("twin") or {}),
+            size=dict(d.get("size") or {}),
         )
     return out
 
