@@ -36,6 +36,25 @@ rule paper_report:
         " --out-notebook {output.notebook} --html {output.html} > {log} 2>&1"
 
 
+# Per published number: the compute seconds its jobs spent, and the plan's prediction.
+rule cost_per_result:
+    input:
+        audit=rules.audit.output.table,
+        provenance=rules.provenance.output[0],
+        scores=get_job_outputs("scores"),
+        info=get_job_outputs("info"),
+    output:
+        "results/cost_per_result.csv",
+    retries: 0  # a failure here would repeat: never resubmitted
+    log:
+        "logs/cost_per_result.log",
+    conda:
+        "../../envs/data.yaml"
+    shell:
+        "python -m emgrepro cost-per-result --audit {input.audit} --provenance"
+        " {input.provenance} --out {output} {input.scores} > {log} 2>&1"
+
+
 # The audit report: verdict summary per paper, every published number, provenance.
 rule audit_report:
     input:
@@ -43,6 +62,7 @@ rule audit_report:
         audit=rules.audit.output.table,
         timings=rules.gather_scores.output.timings,
         provenance=rules.provenance.output[0],
+        cost=rules.cost_per_result.output[0],
     output:
         notebook=layout.path(layout.REPORT_NOTEBOOK, paper=layout.AUDIT_REPORT),
         html=layout.path(layout.REPORT_HTML, paper=layout.AUDIT_REPORT),
@@ -65,6 +85,7 @@ rule audit_report:
                 "audit_csv": input.audit,
                 "timings_csv": input.timings,
                 "provenance_json": input.provenance,
+                "cost_csv": input.cost,
                 "figures_dir": output.figures,
                 "run_papers": PAPERS,
             }
