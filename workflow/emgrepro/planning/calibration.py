@@ -36,7 +36,7 @@ def machine() -> dict:
     return {
         "cpu": cpu_name(),
         "cores": os.cpu_count() or 1,
-        "torch": torch.__version__,
+        "torch": str(torch.__version__),
         "python": platform.python_version(),
     }
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from emgrepro.config import JobSpec, jobs, twin_scale
 from emgrepro.datasets.registry import is_synthetic
+from emgrepro.errors import ConfigError
 from emgrepro.planning import calibration as calib
 from emgrepro.planning.cost import JobCost, job_cost
 from emgrepro.planning.sizes import job_windows, recording
@@ -34,6 +35,7 @@ class Plan:
     other: dict[str, list[float]]  # per paper: seconds of its jobs around training
     scale: float  # this machine's seconds per calibration-machine second
     notes: list[str] = field(default_factory=list)
+    uncosted: dict[str, int] = field(default_factory=dict)  # model: jobs not in the calibration
 
 
 def job_scale(config: dict, job: JobSpec) -> dict | None:
@@ -47,10 +49,14 @@ def plan(config: dict, calibration: dict, scale: float = 1.0, cold: bool = False
     calibrated start-up to each job."""
     start = calibration["startup_s"]
     rules = calibration["rules"]
-    costs, other, seen = [], {}, set()
+    costs, other, seen, uncosted = [], {}, set(), {}
     for job in jobs(config):
         scale_cfg = job_scale(config, job)
-        c = job_cost(job, job_windows(job, scale_cfg), calibration, scale)
+        try:
+            c = job_cost(job, job_windows(job, scale_cfg), calibration, scale)
+        except ConfigError:  # a model the calibration lacks: not computed, and said so
+            uncosted[job.model] = uncosted.get(job.model, 0) + 1
+            continue
         if cold:
             fixed = scale * start["torch" if c.gpu else "classical"]
             c = JobCost(**{**c.__dict__, "seconds": c.seconds + fixed})
@@ -64,7 +70,7 @@ def plan(config: dict, calibration: dict, scale: float = 1.0, cold: bool = False
             other.setdefault(job.paper, []).append(scale * (2 * start["classical"] + work))
     for paper in {c.paper for c in costs}:
         other.setdefault(paper, []).append(scale * rules["report_s"])
-    return Plan(costs, other, scale)
+    return Plan(costs, other, scale, uncosted=uncosted)
 
 
 def wall_seconds(p: Plan, machine: Machine, calibration: dict) -> float:

@@ -77,6 +77,13 @@ def render(p: Plan, machine: Machine, calibration: dict, device: str, source: st
         )
     total = table[-1]
     lines += ["", "rests on:"] + [f"- {n}" for n in p.notes]
+    if p.uncosted:
+        missing = ", ".join(f"{m} ({n} jobs)" for m, n in sorted(p.uncosted.items()))
+        lines.append(
+            f"- NOT COSTED (not computed, left out of every figure above): {missing}: no "
+            "calibration of these models; measure them with `bench/calibrate_cost.py "
+            "--missing`"
+        )
     lines.append(
         f"- training job-hours {total['low_h']:,.2f}-{total['high_h']:,.2f} between early "
         "stopping at its earliest and every epoch run; the table takes the middle"
