@@ -213,7 +213,7 @@ def cmd_plan(a: argparse.Namespace) -> None:
     from emgrepro.config import jobs, load
 
     config = load([CONFIG_DIR / "config.yaml", *a.configfile])
-    source = " ".join(["config/config.yaml", *a.configfile])
+    source = " ".join(dict.fromkeys(["config/config.yaml", *a.configfile]))
     if not a.cost:
         for paper, n in sorted(Counter(j.paper for j in jobs(config)).items()):
             print(f"{paper}: {n} training jobs")
