@@ -31,8 +31,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow"))
 sys.path.insert(0, str(REPO / "tests"))
@@ -97,22 +95,18 @@ def predict(files: list[Path], figures: dict, scale: float, cores: int) -> dict:
 
 def measure(workdir: Path, files: list[Path], cores: int) -> dict:
     """Run the workload; its wall time, the training jobs' compute seconds (fit and
-    predict, from their records) and CPU seconds (Snakemake benchmarks), the largest peak
-    memory a training job recorded, and the machine's load while it ran."""
+    predict, from their records), the largest peak memory a training job recorded, and the
+    machine's load while it ran."""
     args = ["--cores", str(cores), "--keep-going", "--configfile", *[str(f) for f in files]]
     load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
     proc = run_snakemake(workdir, *args, check=False, timeout=3600)
     wall = time.perf_counter() - t0
     records = [json.loads(p.read_text()) for p in (workdir / "results" / "scores").rglob("*.json")]
-    cpu = 0.0
-    for tsv in (workdir / "benchmarks" / "train").rglob("*.tsv"):
-        cpu += float(pd.read_csv(tsv, sep="\t").iloc[-1]["cpu_time"])
     return {
         "returncode": proc.returncode,
         "wall_s": wall,
         "job_s": sum(r["fit_seconds"] + r["predict_seconds"] for r in records),
-        "cpu_s": cpu,
         "memory_mb": max(r["peak_memory_mb"]["rss"] for r in records),
         "load": [load_before, os.getloadavg()[0]],
     }
@@ -143,10 +137,10 @@ def main() -> None:
     print(where)
     print()
     head = "| workload | training jobs | wall time predicted | measured | predicted / measured "
-    head += "| compute job-seconds predicted | measured (fit + predict) | CPU-seconds (train) "
+    head += "| compute job-seconds predicted | measured (fit + predict) "
     head += "| largest job memory predicted | measured | load average (start, end) |"
     print(head)
-    print("|---" * 11 + "|")
+    print("|---" * 10 + "|")
     for name in a.only:
         pred = predict(files[name], figures, scale, a.cores)
         got = measured.get(name)
@@ -156,7 +150,7 @@ def main() -> None:
         else:
             cells += ["not run", "-"]
         cells.append(f"{pred['job_s']:,.0f}")
-        cells += [f"{got['job_s']:,.0f}", f"{got['cpu_s']:,.0f}"] if got else ["not run"] * 2
+        cells.append(f"{got['job_s']:,.0f}" if got else "not run")
         cells.append(f"{pred['memory_mb']:,.0f} MiB")
         cells.append(f"{got['memory_mb']:,.0f} MiB" if got else "not run")
         cells.append(", ".join(f"{x:.1f}" for x in got["load"]) if got else "-")
