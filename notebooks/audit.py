@@ -18,6 +18,7 @@
 audit_csv = "results/audit.csv"
 timings_csv = "results/timings.csv"
 provenance_json = "results/provenance.json"
+cost_csv = "results/cost_per_result.csv"
 figures_dir = "results/figures/audit"
 run_papers = []
 
@@ -169,3 +170,22 @@ display(
         + "</details>"
     )
 )
+
+# %% [markdown]
+# ## What each published number cost
+#
+# Per published number, the compute seconds (fit and prediction) its jobs spent in this run,
+# and the jobs their models start from, from the jobs' own records; beside them, the plan's
+# prediction for the same jobs (`python -m emgrepro plan --cost`; empty where the
+# calibration does not cover the model). Written by the `cost_per_result` rule.
+
+# %%
+cost_path = Path(cost_csv)
+if cost_path.is_file():
+    cost = pd.read_csv(cost_path)
+    cost["predicted / spent"] = cost["predicted_seconds"] / (
+        cost["cpu_seconds"].fillna(0) + cost["gpu_seconds"].fillna(0)
+    ).where(lambda s: s > 0)
+    display(cost.drop(columns=["column"]).round(2).fillna("not computed"))
+else:
+    display(Markdown("No cost per result: `results/cost_per_result.csv` was not written."))

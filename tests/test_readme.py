@@ -61,6 +61,11 @@ CHECKS = {
     "my-site.yaml --set-resources train:slurm_partition=gpu train:cpus_per_gpu=4 "
     "train:mem_mb=8000 train:runtime=360 train_classical:mem_mb=4000 "
     "train_classical:runtime=120": "plan",
+    ".venv/bin/python -m emgrepro plan --cost --cores 2 --configfile config/config.yaml": "run",
+    ".venv/bin/python -m emgrepro plan --cost --cores 16 --gpus 1 --configfile "
+    "config/config.yaml": "run",
+    ".venv/bin/python -m emgrepro plan --cost --slurm-jobs 100 --configfile "
+    "config/config.yaml": "run",
 }
 
 

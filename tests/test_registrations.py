@@ -47,7 +47,7 @@ LAYERS = [
     {"training"},  # the generic loop: below every model, and knows none
     {"models"},
     {"protocols"},
-    {"config", "evaluation", "provenance"},
+    {"config", "evaluation", "planning", "provenance"},
     {"cli", "notebook", "report", "captions", "registrations", "warm", "code_hash", "__main__"},
 ]
 

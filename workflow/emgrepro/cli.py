@@ -228,6 +228,30 @@ def cmd_claims(a: argparse.Namespace) -> None:
     log.info("claims: %d claim x dataset rows: %s", len(table), counts)
 
 
+def cmd_cost_per_result(a: argparse.Namespace) -> None:
+    """Per published number: compute seconds spent (job records) and the plan's prediction."""
+    import pandas as pd
+
+    from emgrepro.evaluation.metrics import job_infos
+    from emgrepro.io import write_csv
+    from emgrepro.planning import calibration
+    from emgrepro.planning.per_result import cost_per_result, planned_predictor
+    from emgrepro.planning.plan import scale_to_here
+
+    predict = None
+    try:
+        figures = calibration.load(a.calibration or calibration.CALIBRATION_YAML)
+    except EmgreproError as e:  # the spent seconds stand without a prediction
+        log.warning("no prediction beside the spent seconds: %s", e)
+    else:
+        scale, where = scale_to_here(figures)
+        log.info("prediction: %s", where)
+        config = json.loads(Path(a.provenance).read_text())["config"]
+        predict = planned_predictor(config, figures, scale)
+    table = cost_per_result(pd.read_csv(a.audit), job_infos(a.scores), predict)
+    write_csv(table, a.out)
+
+
 def cmd_provenance(a: argparse.Namespace) -> None:
     from emgrepro.provenance import write
 
@@ -248,6 +272,50 @@ def cmd_papers(a: argparse.Namespace) -> None:
     found = problems()
     if found:
         raise EmgreproError("registration problems:\n  " + "\n  ".join(found))
+
+
+def cmd_plan(a: argparse.Namespace) -> None:
+    """Jobs per paper; with --cost, what the run costs (see emgrepro.planning)."""
+    from collections import Counter
+
+    from emgrepro.config import jobs, load
+
+    config = load([CONFIG_DIR / "config.yaml", *a.configfile])
+    source = " ".join(dict.fromkeys(["config/config.yaml", *a.configfile]))
+    if not a.cost:
+        for paper, n in sorted(Counter(j.paper for j in jobs(config)).items()):
+            print(f"{paper}: {n} training jobs")
+        return
+    from emgrepro.planning import calibration
+    from emgrepro.planning.plan import Machine, plan, scale_to_here
+    from emgrepro.planning.table import render
+
+    if a.slurm_jobs and (a.cores or a.gpus):
+        raise EmgreproError("plan: give --cores/--gpus (a workstation) or --slurm-jobs, not both")
+    machine = Machine(cores=a.cores or 1, gpus=a.gpus or 0, slurm_jobs=a.slurm_jobs or 0)
+    figures = calibration.load(a.calibration or calibration.CALIBRATION_YAML)
+    scale, where = scale_to_here(figures)
+    cold = bool(machine.slurm_jobs) or not config.get("warm_start", True)
+    p = plan(config, figures, scale, cold=cold)
+    p.notes += [
+        where,
+        "windows per job: the dataset registry's documented recording sizes (config/"
+        "datasets.yaml `size`; a synthetic twin's own scale), split by each job's protocol",
+        "per job: measured seconds per training and inference window of its model variant, "
+        "scaled by its windows and samples per window; memory: the variant's measured "
+        "process peak plus the recordings it reads (float32)",
+        "around training: fetch and preprocessing per subject, one report per paper, "
+        "Snakemake's measured start and per-job overhead"
+        + ("; each job a fresh process (measured start-up)" if cold else ""),
+    ]
+    if machine.slurm_jobs:
+        p.notes.append("Slurm: time in the queue is not included")
+    other = sum(c.calibrated != "exact" for c in p.costs)
+    if other:
+        p.notes.append(
+            f"{other} job(s) costed from their model's calibration at other hyper-parameters"
+        )
+    print(render(p, machine, figures, config["device"], source))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -336,11 +404,34 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("claims", nargs="*", type=_file, help="config/papers/<paper>.claims.csv files")
     s.set_defaults(func=cmd_claims)
 
+    s = sub.add_parser("cost-per-result", help="compute seconds per published number")
+    s.add_argument("--audit", type=_file, required=True, help="results/audit.csv")
+    s.add_argument(
+        "--provenance", type=_file, required=True, help="the run's provenance.json (its config)"
+    )
+    s.add_argument(
+        "--calibration", type=_file, default=None, help="calibration file (default: config/)"
+    )
+    s.add_argument("--out", required=True)
+    s.add_argument(
+        "scores", nargs="*", type=_file, help="the jobs' score files (records beside them)"
+    )
+    s.set_defaults(func=cmd_cost_per_result)
+
     s = sub.add_parser("provenance", help="record config, input hashes, versions, commit")
     s.add_argument("--config", type=_json, required=True)
     s.add_argument("--out", required=True)
     s.add_argument("inputs", nargs="*", type=_file)
     s.set_defaults(func=cmd_provenance)
+
+    s = sub.add_parser("plan", help="jobs per paper; with --cost, hours, memory, wall time")
+    s.add_argument("--configfile", nargs="*", default=[], help="config files after config.yaml")
+    s.add_argument("--cost", action="store_true", help="cost the run (config/cost_calibration)")
+    s.add_argument("--cores", type=int, help="workstation: cores (snakemake --cores)")
+    s.add_argument("--gpus", type=int, help="workstation: GPUs")
+    s.add_argument("--slurm-jobs", type=int, help="cluster: jobs running at a time")
+    s.add_argument("--calibration", default=None, help="calibration file (default: config/)")
+    s.set_defaults(func=cmd_plan)
 
     s = sub.add_parser("papers", help="where each paper lives; registration problems")
     s.set_defaults(func=cmd_papers)

@@ -33,6 +33,7 @@ PUBLISHED = [
     info["published_csv"] for info in config["paper_info"].values() if info["published"]
 ]
 CLAIMS = [str(claims_csv(p)) for p in PAPERS if claims_csv(p).exists()]  # judged in this run
+COST_CALIBRATION = str(REPO / "config" / "cost_calibration.yaml")  # bench/calibrate_cost.py
 
 
 # Warm starts (emgrepro/warm.py): on a workstation every job's command runs in a fork of one

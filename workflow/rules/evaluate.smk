@@ -91,3 +91,24 @@ rule claims:
     shell:
         "python -m emgrepro claims --scores {input.scores:q} --provenance {input.provenance:q}"
         " --out {output.table:q} {input.claims:q} > {log:q} 2>&1"
+
+
+# Per published number: the compute seconds its jobs spent, and the plan's prediction.
+rule cost_per_result:
+    input:
+        audit=rules.audit.output.table,
+        provenance=rules.provenance.output[0],
+        calibration=COST_CALIBRATION,
+        scores=get_job_outputs("scores"),
+        info=get_job_outputs("info"),
+    output:
+        table=layout.COST_PER_RESULT,
+    retries: 0  # a failure here would repeat: never resubmitted
+    log:
+        "logs/cost_per_result.log",
+    conda:
+        "../../envs/data.yaml"
+    shell:
+        "python -m emgrepro cost-per-result --audit {input.audit:q}"
+        " --provenance {input.provenance:q} --calibration {input.calibration:q}"
+        " --out {output.table:q} {input.scores:q} > {log:q} 2>&1"

@@ -59,6 +59,7 @@ rule audit_report:
         audit=rules.audit.output.table,
         timings=rules.gather_scores.output.timings,
         provenance=rules.provenance.output[0],
+        cost=rules.cost_per_result.output.table,
     output:
         notebook=layout.path(layout.REPORT_NOTEBOOK, paper=layout.AUDIT_REPORT),
         html=report(
@@ -87,6 +88,7 @@ rule audit_report:
                 "audit_csv": input.audit,
                 "timings_csv": input.timings,
                 "provenance_json": input.provenance,
+                "cost_csv": input.cost,
                 "figures_dir": output.figures,
                 "run_papers": PAPERS,
             }

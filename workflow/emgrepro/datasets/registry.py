@@ -35,6 +35,7 @@ class DatasetInfo:
     homepage: str = ""
     twin: dict[str, Any] = field(default_factory=dict)  # the demo's synthetic twin
     fewer_channels: dict[int, int] = field(default_factory=dict)  # subject -> its channels
+    size: dict[str, Any] = field(default_factory=dict)  # documented recording size (costing)
 
     def check_subjects(self, subjects: list[int], where: str = "subjects") -> None:
         unknown = sorted(set(subjects) - set(self.subjects))
@@ -68,6 +69,7 @@ def _load(path: str) -> dict[str, DatasetInfo]:
             homepage=d.get("homepage", ""),
             twin=dict(d.get("twin") or {}),
             fewer_channels={int(k): int(v) for k, v in (d.get("fewer_channels") or {}).items()},
+            size=dict(d.get("size") or {}),
         )
     return out
 
