@@ -83,3 +83,42 @@ def test_ruff_targets_the_lowest_supported_python():
     ruff = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["ruff"]
     floor = PYPROJECT["requires-python"].removeprefix(">=")
     assert ruff["target-version"] == "py" + floor.replace(".", "")
+
+
+def _lock() -> dict[str, tuple[str, list[str]]]:
+    """requirements.lock as {name: (version, hashes)}."""
+    text = re.sub(r"\\\n\s*", " ", (REPO / "requirements.lock").read_text())
+    out = {}
+    for line in text.splitlines():
+        if line.strip() and not line.startswith((" ", "#")):
+            req, *opts = line.split()
+            name, version = req.split("==")
+            out[canonicalize_name(name)] = (version, [o for o in opts if o.startswith("--hash")])
+    return out
+
+
+def test_the_lock_hashes_every_package_and_agrees_with_pyproject():
+    lock = _lock()
+    unhashed = [name for name, (_, hashes) in lock.items() if not hashes]
+    assert not unhashed, f"requirements.lock entries without --hash: {unhashed}"
+    assert "torch" not in lock, "torch is installed in its own step (see the Makefile)"
+    specs = PYPROJECT["dependencies"] + sum(PYPROJECT["optional-dependencies"].values(), [])
+    for spec in map(Requirement, specs):
+        name = canonicalize_name(spec.name)
+        if name != "torch":
+            assert name in lock, f"{name} is in pyproject.toml, not in requirements.lock"
+            assert lock[name][0] in spec.specifier, f"{name}: lock {lock[name][0]}, {spec}"
+
+
+def test_the_installed_environment_is_the_lock():
+    """The venv the tests run in holds what the lock says (a stale lock or venv shows here)."""
+    for name, (version, _) in _lock().items():
+        assert md.version(name) == version, f"{name}: installed {md.version(name)}, lock {version}"
+
+
+def test_the_makefile_installs_the_pinned_torch():
+    make = (REPO / "Makefile").read_text()
+    pinned = next(s for s in PYPROJECT["dependencies"] if Requirement(s).name == "torch")
+    version = re.search(r"^TORCH_VERSION := (\S+)$", make, re.M)
+    assert version and f"torch=={version.group(1)}" == pinned
+    assert "--require-hashes -r requirements.lock" in make
