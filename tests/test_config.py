@@ -233,3 +233,30 @@ def test_yaml_errors_name_the_file_and_line(tmp_path):
     bad.write_text("papers: [baseline\nsubjects: {}\n")
     with pytest.raises(ConfigError, match=r"broken.yaml:\d+:\d+: not valid YAML"):
         cfg.load([CONFIG_DIR / "config.yaml", bad])
+
+
+def test_structured_command_line_overrides_are_typed_as_in_a_config_file():
+    """`--config 'subjects={khushaba_2ch: [1, 2]}'`: Snakemake hands over ["1", "2"]."""
+    from snakemake.cli import parse_config
+
+    given = parse_config(
+        [
+            "subjects={khushaba_2ch: [1, 2]}",
+            "experiments={baseline_6class: {protocols: {loso: null}}}",
+            "warm_start=false",
+            "device=cpu",
+        ]
+    )
+    assert given["subjects"] == {"khushaba_2ch": ["1", "2"]}  # what this fixes
+    typed = cfg.command_line_overrides(given)
+    assert typed == {
+        "subjects": {"khushaba_2ch": [1, 2]},
+        "experiments": {"baseline_6class": {"protocols": {"loso": None}}},
+        "warm_start": False,
+        "device": "cpu",
+    }
+    # a string stays a string where YAML reads one: the schema still judges it
+    assert cfg.command_line_overrides({"seed": "1x", "papers": ["baseline"]}) == {
+        "seed": "1x",
+        "papers": ["baseline"],
+    }

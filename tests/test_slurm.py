@@ -62,10 +62,13 @@ def _plan(out: str) -> tuple[dict, dict]:
 
 
 def test_slurm_profile_dry_run_groups_short_jobs(tmp_path):
-    write_yaml(tmp_path / "small.yaml", SMALL)
+    # the subjects as a structured --config value (typed as a config file would type them)
+    write_yaml(tmp_path / "small.yaml", {"papers": SMALL["papers"]})
+    subjects = "subjects={khushaba_2ch: [1, 2, 4]}"
     proc = run_snakemake(
-        tmp_path, "--workflow-profile", PROFILE, "-n", "--configfile", DEMO, "small.yaml"
-    )
+        tmp_path, "--workflow-profile", PROFILE, "-n", "--configfile", DEMO, "small.yaml",
+        "--config", subjects,
+    )  # fmt: skip
     out = proc.stdout + proc.stderr
     assert "profiles/slurm" in out
     groups, single = _plan(out)

@@ -5,7 +5,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from snakemake.utils import min_version
+from snakemake.utils import min_version, update_config
 
 import emgrepro.config as emgconfig
 from emgrepro import layout, warm
@@ -23,6 +23,8 @@ min_version("9.0")
 shell.prefix('set -euo pipefail; python() {{ %s "$@"; }}; ' % shlex.quote(sys.executable))
 
 REPO = Path(workflow.basedir)
+# --config values typed as in a config file (Snakemake leaves nested ones strings)
+update_config(config, emgconfig.command_line_overrides(workflow.config_settings.config))
 emgconfig.prepare(config)  # paper files + demo settings + the run's files, validated
 check_sources(config)
 JOBS = {
