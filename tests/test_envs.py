@@ -22,6 +22,15 @@ def _pins(specs: list[str]) -> dict[str, str]:
     return out
 
 
+def _named(specs: list[str]) -> list[tuple[str, str]]:
+    return [tuple(s.split("==")) for s in specs if re.fullmatch(r"[A-Za-z0-9_.\-]+==\S+", s)]
+
+
+def _lock_versions() -> dict[str, str]:
+    text = (REPO / "requirements.lock").read_text()
+    return {n.lower(): v for n, v in re.findall(r"^([A-Za-z0-9_.\-]+)==(\S+)", text, re.M)}
+
+
 PROJECT = _pins(tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"])
 
 
@@ -39,7 +48,11 @@ def test_env_pins_match_pyproject(env):
     for name, version in pins.items():
         assert name in PROJECT, f"{env.name}: {name} is not a dependency in pyproject.toml"
         assert version == PROJECT[name], f"{env.name}: {name}=={version}, pyproject {PROJECT[name]}"
-    assert "-e ../" in pip, f"{env.name} must install the emgrepro package itself"
+    unpinned = [spec for spec in pip if spec not in {f"{n}=={v}" for n, v in _named(pip)}]
+    assert not unpinned, f"{env.name}: only pinned packages, not the project ({unpinned})"
+    lock = _lock_versions()
+    for name, version in pins.items():
+        assert lock.get(name, version) == version, f"{env.name}: {name} differs from the lock"
 
 
 def test_every_rule_names_an_existing_env():

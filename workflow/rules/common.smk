@@ -5,6 +5,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import min_version, update_config
 
 import emgrepro.config as emgconfig
@@ -19,9 +20,14 @@ from emgrepro.resources import gpus_per_deep_job
 min_version("9.0")
 
 # Every job runs the interpreter that runs Snakemake (the project's venv), whatever
-# `python` is first on PATH: `.venv/bin/snakemake` works without an activated venv.
+# `python` is first on PATH: `.venv/bin/snakemake` works without an activated venv. Under
+# `--sdm conda` each job runs its rule's environment's own python instead (envs/*.yaml).
+# Either way jobs import emgrepro from this workflow folder (PYTHONPATH, see the Snakefile).
 # (Snakemake formats the prefix too: doubled braces are literal ones.)
-shell.prefix('set -euo pipefail; python() {{ %s "$@"; }}; ' % shlex.quote(sys.executable))
+if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
+    shell.prefix("set -euo pipefail; ")
+else:
+    shell.prefix('set -euo pipefail; python() {{ %s "$@"; }}; ' % shlex.quote(sys.executable))
 
 REPO = Path(workflow.basedir)
 JOB_LINE = JobLine(workflow)  # each rule's one-line message (emgrepro/progress.py)
