@@ -7,17 +7,42 @@ STAMP := $(VENV)/.installed
 CORES ?= 2
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: install demo test test-fast lint bench clean
+.PHONY: install lock demo test test-fast lint bench clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# requirements.lock pins every package but torch with its sha256 hashes (pip-compile of
+# pyproject.toml with the test extra, for CPython 3.11 on Linux; `make lock` remakes it).
+# torch has its own step because one version number names different wheels: on Linux x86_64,
+# torch==$(TORCH_VERSION) from PyPI is the CUDA build (it pulls the nvidia-* libraries), and
+# the CPU-only build is $(TORCH_VERSION)+cpu on the PyTorch CPU index. TORCH=cpu (the default
+# where nvidia-smi is absent) installs from that index, TORCH=cuda from PyPI. Its
+# dependencies come hashed from the lock first. A machine whose pip config names a local
+# wheel folder (find-links) also takes a matching torch wheel from there.
+TORCH_VERSION := 2.13.0
+TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
+TORCH ?= $(if $(shell command -v nvidia-smi 2>/dev/null),cuda,cpu)
+ifeq ($(filter cpu cuda,$(TORCH)),)
+$(error TORCH=$(TORCH): use TORCH=cpu (CPU-only wheel) or TORCH=cuda (PyPI's CUDA build))
+endif
+TORCH_FROM := $(if $(filter cpu,$(TORCH)),--index-url $(TORCH_CPU_INDEX))
+
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	# torch first, pinned: the CPU wheel; a bare "torch" would pull a CUDA build
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet $(TORCH_FROM) torch==$(TORCH_VERSION)
+	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip check
 	touch $(STAMP)
+
+# remake the lock after a change of pins in pyproject.toml (needs the network)
+lock:
+	test -x $(VENV)-lock/bin/pip-compile || \
+		($(PY) -m venv $(VENV)-lock && $(VENV)-lock/bin/pip install --quiet pip-tools==7.7.0)
+	$(VENV)-lock/bin/pip-compile --quiet --generate-hashes --extra test --strip-extras \
+		--unsafe-package torch --no-emit-index-url --no-emit-find-links \
+		--output-file requirements.lock pyproject.toml
 
 demo: install
 	$(BIN)/snakemake --cores $(CORES) --configfile config/demo.yaml

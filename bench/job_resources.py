@@ -1,10 +1,11 @@
 """Measured memory and run time of the preprocess and training jobs: the figures behind the
 profiles' ``mem_mb`` and ``runtime`` (README, "Resources").
 
-Every preprocess and train job has a Snakemake ``benchmark:`` file (wall seconds, peak
-resident memory ``max_rss`` of the job's processes). Warm starts run a job's Python in a
-fork of a server outside the job's process tree, so this script runs the workflow with
-``warm_start=false``: each job is then its own process and its file measures all of it.
+Every preprocess and train job writes a benchmark file in Snakemake's columns (wall
+seconds, peak resident memory ``max_rss``), measured by the job itself (emgrepro/benchmark.py),
+since warm starts run a job's Python in a fork of a server outside the process tree a
+``benchmark:`` directive measures. The report rule has a plain ``benchmark:`` file, so this
+script runs the workflow with ``warm_start=false``: each job is then its own process.
 
     python bench/job_resources.py                          # the demo, every paper
     python bench/job_resources.py --papers baseline hristov2026

@@ -250,3 +250,30 @@ def test_device_and_gpu_request_follow_the_models_declaration():
         assert MODELS.get(job.model).checkpoint == (".pt" if gpu else ".skops"), job.model
     with pytest.raises(ValueError, match="runs on the CPU only"):
         build_model("td_lda", 2, 6, 400, device="cuda")
+
+
+def test_structured_command_line_overrides_are_typed_as_in_a_config_file():
+    """`--config 'subjects={khushaba_2ch: [1, 2]}'`: Snakemake hands over ["1", "2"]."""
+    from snakemake.cli import parse_config
+
+    given = parse_config(
+        [
+            "subjects={khushaba_2ch: [1, 2]}",
+            "experiments={baseline_6class: {protocols: {loso: null}}}",
+            "warm_start=false",
+            "device=cpu",
+        ]
+    )
+    assert given["subjects"] == {"khushaba_2ch": ["1", "2"]}  # what this fixes
+    typed = cfg.command_line_overrides(given)
+    assert typed == {
+        "subjects": {"khushaba_2ch": [1, 2]},
+        "experiments": {"baseline_6class": {"protocols": {"loso": None}}},
+        "warm_start": False,
+        "device": "cpu",
+    }
+    # a string stays a string where YAML reads one: the schema still judges it
+    assert cfg.command_line_overrides({"seed": "1x", "papers": ["baseline"]}) == {
+        "seed": "1x",
+        "papers": ["baseline"],
+    }

@@ -44,6 +44,8 @@ CHECKS = {
     "make demo": "make-plan",
     "make test": "make-plan",
     "make test-fast": "make-plan",
+    "make install TORCH=cpu": "make-plan",
+    "make install TORCH=cuda": "make-plan",
     ".venv/bin/snakemake --cores all --configfile config/config.yaml my-site.yaml": "run",
     ".venv/bin/snakemake --unlock": "run",
     ".venv/bin/python -m emgrepro job --configfile config/demo.yaml --experiment "

@@ -62,10 +62,13 @@ def _plan(out: str) -> tuple[dict, dict]:
 
 
 def test_slurm_profile_dry_run_groups_short_jobs(tmp_path):
-    write_yaml(tmp_path / "small.yaml", SMALL)
+    # the subjects as a structured --config value (typed as a config file would type them)
+    write_yaml(tmp_path / "small.yaml", {"papers": SMALL["papers"]})
+    subjects = "subjects={khushaba_2ch: [1, 2, 4]}"
     proc = run_snakemake(
-        tmp_path, "--workflow-profile", PROFILE, "-n", "--configfile", DEMO, "small.yaml"
-    )
+        tmp_path, "--workflow-profile", PROFILE, "-n", "--configfile", DEMO, "small.yaml",
+        "--config", subjects,
+    )  # fmt: skip
     out = proc.stdout + proc.stderr
     assert "profiles/slurm" in out
     groups, single = _plan(out)
@@ -74,7 +77,28 @@ def test_slurm_profile_dry_run_groups_short_jobs(tmp_path):
     grouped = {"synthesize", "fetch_subject", "preprocess", "gather_scores", "provenance"}
     assert not (grouped | {"paper_report", "audit"}) & set(single), single
     assert single.get("train_classical") == 14 and "train" not in single
-    assert "slurm_account=CHANGE_ME" in out  # the placeholder a lab edits
+    # account and partition are left to the plugin's own detection
+    assert "slurm_account" not in out and "slurm_partition" not in out
+
+
+def _planned_gpus(out: str) -> dict[str, set[str]]:
+    """{rule: the gpu= values its jobs show} in a dry run's job blocks."""
+    found: dict[str, set[str]] = {}
+    for rule, block in re.findall(r"^rule (\S+):\n(.*?)(?=^\S|\Z)", out, flags=re.S | re.M):
+        m = re.search(r"resources: .*\bgpu=(\d+)", block)
+        if m:
+            found.setdefault(rule, set()).add(m.group(1))
+    return found
+
+
+def test_slurm_dry_run_shows_the_gpus_the_submissions_carry(tmp_path):
+    """A dry run's executor is always local; the plan must still show the cluster's
+    request (gpu=1 per PyTorch job), not this login node's (no GPU here: 0)."""
+    write_yaml(tmp_path / "deep.yaml", WITH_DEEP)
+    proc = run_snakemake(
+        tmp_path, "--workflow-profile", PROFILE, "-n", "--configfile", DEMO, "deep.yaml"
+    )
+    assert _planned_gpus(proc.stdout + proc.stderr) == {"train": {"1"}, "train_classical": {"0"}}
 
 
 @pytest.fixture(scope="module")

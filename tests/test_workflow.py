@@ -93,6 +93,7 @@ def test_demo_produces_scores_reports_and_audit(demo_run):
     assert html.index("Verdicts per paper") < html.index("Every published number")
     prov = (demo_run / "results" / "provenance.json").read_text()
     assert '"inputs_sha256"' in prov and "EMG-S1/HC-1.csv" in prov
+    assert ".snakemake_timestamp" not in prov and '"threadpoolctl"' in prov
 
 
 def test_demo_judges_every_papers_claims_on_the_twins(demo_run):

@@ -20,6 +20,7 @@ import difflib
 import functools
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from emgrepro.paths import PAPERS_DIR, SCHEMA_YAML, published_csv
 
 __all__ = [
     "JobSpec",
+    "command_line_overrides",
     "dataset_subjects",
     "find_job",
     "is_synthetic",
@@ -70,6 +72,28 @@ def read_yaml(path: Path | str) -> Any:
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         problem = getattr(e, "problem", None) or str(e)
         raise ConfigError(f"{where}: not valid YAML ({problem})") from None
+
+
+def _yaml_scalar(text: str) -> Any:
+    """``text`` as a YAML file would read it, if that is a number, boolean or null."""
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return value if value is None or isinstance(value, bool | int | float) else text
+
+
+def command_line_overrides(overrides: Any) -> Any:
+    """Snakemake's ``--config`` values typed as the same YAML in a config file would be.
+
+    Snakemake reads a structured ``--config`` value with YAML's BaseLoader, which keeps every
+    nested scalar a string (``subjects={khushaba_2ch: [1, 2]}`` gives ``["1", "2"]``).
+    """
+    if isinstance(overrides, Mapping):
+        return {k: command_line_overrides(v) for k, v in overrides.items()}
+    if isinstance(overrides, list | tuple):
+        return [command_line_overrides(v) for v in overrides]
+    return _yaml_scalar(overrides) if isinstance(overrides, str) else overrides
 
 
 def _plain(data: Any) -> Any:

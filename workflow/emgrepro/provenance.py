@@ -12,6 +12,7 @@ from emgrepro.fetch.checksums import sha256_file
 from emgrepro.io import write_text
 from emgrepro.paths import ROOT
 
+# The packages the reports name; "packages" in the record holds every installed one.
 PACKAGES = (
     "emgrepro",
     "numpy",
@@ -50,13 +51,37 @@ def _device() -> dict:
         return {"torch_cuda": False, "gpu": None}
 
 
+def is_bookkeeping(path: Path) -> bool:
+    """Snakemake's own files inside an output folder (``.snakemake_timestamp`` and the
+    like): they say when a folder was made, not what the run read."""
+    return any(part.startswith(".snakemake") for part in path.parts)
+
+
+def input_files(inputs: list[Path]) -> list[Path]:
+    """The data files among ``inputs`` (files, or folders searched recursively)."""
+    files = []
+    for p in sorted(Path(i) for i in inputs):
+        if p.is_dir():
+            found = sorted(f for f in p.rglob("*") if f.is_file())
+            files += [f for f in found if not is_bookkeeping(f.relative_to(p))]
+        else:
+            files.append(p)
+    return files
+
+
+def installed_packages() -> dict[str, str]:
+    """Every distribution the interpreter can import from, by name: the first of a name on
+    ``sys.path`` wins, as for imports."""
+    out: dict[str, str] = {}
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"]
+        if name:
+            out.setdefault(name.lower().replace("_", "-"), dist.version)
+    return dict(sorted(out.items()))
+
+
 def collect(config: dict, inputs: list[Path]) -> dict:
     """Provenance record for a run that read ``inputs`` (files or folders of files)."""
-    hashes = {}
-    for p in sorted(Path(i) for i in inputs):
-        files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
-        for f in files:
-            hashes[str(f)] = sha256_file(f)
     versions = {}
     for pkg in PACKAGES:
         try:
@@ -65,8 +90,9 @@ def collect(config: dict, inputs: list[Path]) -> dict:
             versions[pkg] = None
     return {
         "config": config,
-        "inputs_sha256": hashes,
+        "inputs_sha256": {str(f): sha256_file(f) for f in input_files(inputs)},
         "versions": {"python": platform.python_version(), **versions},
+        "packages": installed_packages(),
         "git": {
             "commit": _git("rev-parse", "HEAD") or None,
             "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),

@@ -175,9 +175,10 @@ def _child(conn: socket.socket, request: dict, fds: list[int]) -> None:
         os.umask(int(request["umask"]))
         threading.Thread(target=_die_with_client, args=(conn,), daemon=True).start()
         sys.argv = ["emgrepro", *request["argv"]]
+        from emgrepro.benchmark import run_measured
         from emgrepro.cli import main
 
-        code = main(list(request["argv"]))
+        code = run_measured(main, list(request["argv"]))
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     except BaseException:  # noqa: BLE001 - report any failure as a fresh process would

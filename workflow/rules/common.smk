@@ -5,24 +5,34 @@ import shlex
 import sys
 from pathlib import Path
 
-from snakemake.utils import min_version
+from snakemake.settings.types import DeploymentMethod
+from snakemake.utils import min_version, update_config
 
 import emgrepro.config as emgconfig
 from emgrepro import layout, warm
 from emgrepro.code_hash import preprocess_code, train_code
 from emgrepro.fetch.sources import check_sources, download_url, plan_source
 from emgrepro.paths import claims_csv, notebook
+from emgrepro.progress import JobLine
 from emgrepro.protocols import PROTOCOLS
 from emgrepro.resources import gpus_per_deep_job
 
 min_version("9.0")
 
 # Every job runs the interpreter that runs Snakemake (the project's venv), whatever
-# `python` is first on PATH: `.venv/bin/snakemake` works without an activated venv.
+# `python` is first on PATH: `.venv/bin/snakemake` works without an activated venv. Under
+# `--sdm conda` each job runs its rule's environment's own python instead (envs/*.yaml).
+# Either way jobs import emgrepro from this workflow folder (PYTHONPATH, see the Snakefile).
 # (Snakemake formats the prefix too: doubled braces are literal ones.)
-shell.prefix('set -euo pipefail; python() {{ %s "$@"; }}; ' % shlex.quote(sys.executable))
+if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method:
+    shell.prefix("set -euo pipefail; ")
+else:
+    shell.prefix('set -euo pipefail; python() {{ %s "$@"; }}; ' % shlex.quote(sys.executable))
 
 REPO = Path(workflow.basedir)
+JOB_LINE = JobLine(workflow)  # each rule's one-line message (emgrepro/progress.py)
+# --config values typed as in a config file (Snakemake leaves nested ones strings)
+update_config(config, emgconfig.command_line_overrides(workflow.config_settings.config))
 emgconfig.prepare(config)  # paper files + demo settings + the run's files, validated
 check_sources(config)
 JOBS = {
@@ -128,11 +138,21 @@ def get_init_args(wildcards):
     return " ".join(f"--init {part}={shlex.quote(path)}" for part, path in sorted(parts.items()))
 
 
+def jobs_run_here():
+    """Whether jobs run on this machine rather than a cluster's. A dry run's executor is
+    always the local "dryrun" one; Snakemake forces ``use_threads`` when the executor it
+    plans for is remote (api.py, execute_workflow), and that setting survives."""
+    if workflow.dryrun:
+        return not workflow.execution_settings.use_threads
+    return workflow.local_exec
+
+
 def get_deep_job_gpus(wildcards):
     """GPUs per PyTorch training job, from the config (emgrepro/resources.py): on a cluster
     the login node running Snakemake has no say. Evaluated per job, once the executor is
-    known (while the Snakefile is read, every run looks local)."""
-    return gpus_per_deep_job(config, local=workflow.local_exec)
+    known (while the Snakefile is read, every run looks local); a dry run shows what the
+    submission will carry."""
+    return gpus_per_deep_job(config, local=jobs_run_here())
 
 
 def get_job_outputs(kind, paper=None):

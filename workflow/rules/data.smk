@@ -8,6 +8,8 @@ localrules:
 
 # Write a dataset's synthetic twin in its real archive layout (the demo's data).
 rule synthesize:
+    message:
+        "{JOB_LINE:synthesize the {wildcards.dataset} twin}"
     output:
         archive=layout.TWIN_ARCHIVE,
         sums=layout.TWIN_SUMS,
@@ -29,6 +31,8 @@ rule synthesize:
 # Download one archive from its official URL or a mirror URL (retries inside: a failed
 # download is not retried blindly); its files are verified when the subject is fetched.
 rule download:
+    message:
+        "{JOB_LINE:download {wildcards.dataset} {wildcards.archive}}"
     output:
         layout.DOWNLOAD,
     log:
@@ -45,6 +49,8 @@ rule download:
 # Take only the subject's raw files out of its source (copied, never linked), check every
 # file's sha256 and that its reader accepts it; only then may the lock learn a hash.
 rule fetch_subject:
+    message:
+        "{JOB_LINE:fetch {wildcards.dataset} subject {wildcards.subject}}"
     input:
         get_subject_archives,
     output:

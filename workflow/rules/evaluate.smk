@@ -3,6 +3,8 @@
 
 # Concatenate the jobs' scores, training times and settings.
 rule gather_scores:
+    message:
+        "{JOB_LINE:gather every job's scores}"
     input:
         scores=get_job_outputs("scores"),
         info=get_job_outputs("info"),
@@ -27,6 +29,8 @@ rule gather_scores:
 
 # The run's resolved config, the sha256 of every raw file, versions, commit, host.
 rule provenance:
+    message:
+        "{JOB_LINE:record the provenance}"
     input:
         scores=rules.gather_scores.output.scores,
         raw=get_raw_inputs(),
@@ -46,6 +50,8 @@ rule provenance:
 
 # Every published number against what the run computed: the verdict table.
 rule audit:
+    message:
+        "{JOB_LINE:audit every published number}"
     input:
         scores=rules.gather_scores.output.scores,
         timings=rules.gather_scores.output.timings,

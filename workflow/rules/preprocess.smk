@@ -2,15 +2,16 @@
 
 
 rule preprocess:
+    message:
+        "{JOB_LINE:preprocess {wildcards.prep} subject {wildcards.subject}}"
     input:
         raw=get_prep_raw,
     output:
         signal=layout.SIGNAL,
         windows=layout.WINDOWS,
+        benchmark=layout.PREPROCESS_BENCHMARK,  # the job's own figures (emgrepro/benchmark.py)
     log:
         layout.PREPROCESS_LOG,
-    benchmark:
-        layout.PREPROCESS_BENCHMARK
     conda:
         "../../envs/preprocess.yaml"
     params:
@@ -20,5 +21,6 @@ rule preprocess:
     group:
         "preprocess"
     shell:
-        "python -m emgrepro preprocess --prep {params.prep:q} --subject {wildcards.subject:q}"
-        " --raw {input.raw:q} --out-dir {params.out_dir:q} > {log:q} 2>&1"
+        "python -m emgrepro --benchmark {output.benchmark:q} preprocess --prep {params.prep:q}"
+        " --subject {wildcards.subject:q} --raw {input.raw:q} --out-dir {params.out_dir:q}"
+        " > {log:q} 2>&1"
