@@ -172,8 +172,11 @@ def test_td_lda_threshold_is_relative_to_training_sd_and_it_separates_amplitudes
     assert subset_features(table.subset(np.zeros(0, np.int64)), 0.0).shape == (0, 10)
 
 
-def test_a_classical_job_runs_without_importing_torch(tmp_path):
-    """TD+LDA and SVM jobs are many and short: torch's import would be most of their time."""
+def test_a_classical_job_computes_without_importing_torch(tmp_path):
+    """TD+LDA and SVM jobs are many and short: torch's import would be most of their time.
+    Their fit, prediction and scores never import it; saving the model does, through
+    skops's audit of scikit-learn's types (sklearn.utils.all_estimators walks its array-API
+    shims), the price of a checkpoint that loads without running code."""
     tiny_subjects(tmp_path, n_subjects=1)
     spec = {
         "paper": "baseline", "experiment": "e", "dataset": "khushaba_2ch", "protocol":
@@ -189,7 +192,7 @@ def test_a_classical_job_runs_without_importing_torch(tmp_path):
         "from emgrepro.evaluation.run import run_job\n"
         f"spec = json.loads({json.dumps(json.dumps(spec))})\n"
         "d = Path(sys.argv[1])\n"
-        "run_job(spec, d, d / 's.csv', d / 'p.npz', d / 'm.pt')\n"
+        "run_job(spec, d, d / 's.csv', d / 'p.npz')\n"
         "print('torch' in sys.modules)\n"
     )
     proc = subprocess.run(

@@ -132,7 +132,8 @@ def run_job(
         n_times=table.n_times,
         fs=table.fs,
         training=spec["training"],
-        device=spec.get("device", "auto"),
+        # a model that cannot use a GPU runs on the CPU (config.jobs writes it so)
+        device=spec.get("device") or ("auto" if MODELS.get(spec["model"]).uses_gpu else "cpu"),
         seed=spec["seed"],
         **spec["model_params"],
     )
