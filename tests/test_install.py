@@ -51,7 +51,7 @@ def test_every_import_is_declared():
     declared = _declared()
     dirs = [REPO / "workflow" / "emgrepro", REPO / "notebooks", REPO / "bench", REPO / "tests"]
     imports = _third_party_imports(dirs)
-    assert {"numpy", "torch", "joblib", "IPython"} <= set(imports), "the scan finds imports"
+    assert {"numpy", "torch", "skops", "IPython"} <= set(imports), "the scan finds imports"
     missing = {
         module: f"{path.relative_to(REPO)} (from {owners.get(module, ['?'])})"
         for module, path in imports.items()

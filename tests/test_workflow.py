@@ -96,6 +96,7 @@ def test_demo_produces_scores_reports_and_audit(demo_run):
     assert ".snakemake_timestamp" not in prov and '"threadpoolctl"' in prov
 
 
+@pytest.mark.slow
 def test_demo_judges_every_papers_claims_on_the_twins(demo_run):
     from emgrepro.evaluation.claims import CLAIM_VERDICTS, RESULT_COLUMNS
 
