@@ -63,6 +63,12 @@ def _file(text: str) -> str:
     return text
 
 
+def _file_or_folder(text: str) -> str:
+    if not Path(text).exists():
+        raise argparse.ArgumentTypeError(f"{text}: no such file or folder")
+    return text
+
+
 def _folder(text: str) -> str:
     if not Path(text).is_dir():
         raise argparse.ArgumentTypeError(
@@ -421,7 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("provenance", help="record config, input hashes, versions, commit")
     s.add_argument("--config", type=_json, required=True)
     s.add_argument("--out", required=True)
-    s.add_argument("inputs", nargs="*", type=_file)
+    s.add_argument("inputs", nargs="*", type=_file_or_folder, help="raw files or folders")
     s.set_defaults(func=cmd_provenance)
 
     s = sub.add_parser("plan", help="jobs per paper; with --cost, hours, memory, wall time")

@@ -21,6 +21,7 @@ rule paper_report:
         windows=lambda wc: get_paper_windows(wc.paper),
     output:
         notebook=layout.REPORT_NOTEBOOK,
+        benchmark=layout.REPORT_BENCHMARK,  # the job's own figures (emgrepro/benchmark.py)
         html=report(
             layout.REPORT_HTML,
             caption="../report/paper_report.rst",
@@ -37,8 +38,6 @@ rule paper_report:
     retries: 0  # a failure here would repeat: never resubmitted
     log:
         "logs/report/{paper}.log",
-    benchmark:
-        layout.REPORT_BENCHMARK
     conda:
         "../../envs/report.yaml"
     params:
@@ -47,7 +46,8 @@ rule paper_report:
         ),
         captions=lambda wc: figure_captions(wc.paper),  # read by snakemake --report
     shell:
-        "python -m emgrepro report --notebook {input.notebook:q}"
+        "python -m emgrepro --benchmark {output.benchmark:q} report"
+        " --notebook {input.notebook:q}"
         " --parameters {params.parameters:q}"
         " --out-notebook {output.notebook:q} --html {output.html:q} > {log:q} 2>&1"
 
@@ -62,6 +62,7 @@ rule audit_report:
         cost=rules.cost_per_result.output.table,
     output:
         notebook=layout.path(layout.REPORT_NOTEBOOK, paper=layout.AUDIT_REPORT),
+        benchmark=layout.path(layout.REPORT_BENCHMARK, paper=layout.AUDIT_REPORT),
         html=report(
             layout.path(layout.REPORT_HTML, paper=layout.AUDIT_REPORT),
             caption="../report/audit_report.rst",
@@ -78,8 +79,6 @@ rule audit_report:
     retries: 0  # a failure here would repeat: never resubmitted
     log:
         "logs/report/audit.log",
-    benchmark:
-        layout.path(layout.REPORT_BENCHMARK, paper=layout.AUDIT_REPORT)
     conda:
         "../../envs/report.yaml"
     params:
@@ -95,7 +94,8 @@ rule audit_report:
         ),
         captions=figure_captions(layout.AUDIT_REPORT),  # read by snakemake --report
     shell:
-        "python -m emgrepro report --notebook {input.notebook:q}"
+        "python -m emgrepro --benchmark {output.benchmark:q} report"
+        " --notebook {input.notebook:q}"
         " --parameters {params.parameters:q}"
         " --out-notebook {output.notebook:q} --html {output.html:q} > {log:q} 2>&1"
 
@@ -107,6 +107,7 @@ rule claims_report:
         claims=rules.claims.output.table,
     output:
         notebook=layout.path(layout.REPORT_NOTEBOOK, paper=layout.CLAIMS_REPORT),
+        benchmark=layout.path(layout.REPORT_BENCHMARK, paper=layout.CLAIMS_REPORT),
         html=report(
             layout.path(layout.REPORT_HTML, paper=layout.CLAIMS_REPORT),
             caption="../report/claims_report.rst",
@@ -123,8 +124,6 @@ rule claims_report:
     retries: 0  # a failure here would repeat: never resubmitted
     log:
         "logs/report/claims.log",
-    benchmark:
-        layout.path(layout.REPORT_BENCHMARK, paper=layout.CLAIMS_REPORT)
     conda:
         "../../envs/report.yaml"
     params:
@@ -133,7 +132,8 @@ rule claims_report:
         ),
         captions=figure_captions(layout.CLAIMS_REPORT),  # read by snakemake --report
     shell:
-        "python -m emgrepro report --notebook {input.notebook:q}"
+        "python -m emgrepro --benchmark {output.benchmark:q} report"
+        " --notebook {input.notebook:q}"
         " --parameters {params.parameters:q}"
         " --out-notebook {output.notebook:q} --html {output.html:q} > {log:q} 2>&1"
 
