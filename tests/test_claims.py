@@ -124,3 +124,11 @@ def test_each_paper_report_links_to_the_claims_report():
         text = banner_markdown(PaperTables(paper, empty, empty, empty), "its data")
         assert "[claims report](claims.html)" in text, paper
     assert "claims" not in banner_markdown(PaperTables("baseline", empty, empty, empty), "x")
+
+
+def test_an_arm_with_a_condition_and_no_scores_is_not_run():
+    """An arm whose experiment did not run in this configuration (its condition pattern
+    then meets no row) is not-run, not an error."""
+    claims = _claims(">").assign(b="experiment=absent;model=b;condition=*")
+    out = judge_claims(claims, _scores(_paired(3.0, 1.0)))
+    assert out.iloc[0]["verdict"] == "not-run"

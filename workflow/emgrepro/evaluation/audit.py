@@ -167,7 +167,8 @@ def _matching_scores(row: pd.Series, scores: pd.DataFrame, groups: dict) -> pd.D
     if condition:  # conditions separated by "|", each may hold "*": their mean per subject
         conditions = sel["condition"].fillna("").astype(str)
         patterns = condition.split("|")
-        sel = sel[[any(fnmatch.fnmatchcase(c, p) for p in patterns) for c in conditions]]
+        keep = [any(fnmatch.fnmatchcase(c, p) for p in patterns) for c in conditions]
+        sel = sel[np.asarray(keep, dtype=bool)]  # a mask even when empty (not a column list)
     if pd.notna(row.get("n_classes")) and str(row.get("n_classes")) != "":
         sel = sel[sel["n_classes"] == int(float(row["n_classes"]))]
     group = row.get("group")
