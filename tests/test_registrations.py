@@ -50,8 +50,15 @@ LAYERS = [
     {"protocols"},
     {"config", "evaluation", "planning", "provenance"},
     {
-        "cli", "notebook", "report", "captions", "registrations", "warm", "code_hash",
-        "progress", "__main__",
+        "cli",
+        "notebook",
+        "report",
+        "captions",
+        "registrations",
+        "warm",
+        "code_hash",
+        "progress",
+        "__main__",
     },  # fmt: skip
 ]
 
