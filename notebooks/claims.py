@@ -32,6 +32,9 @@ from emgrepro.report import show_whole_tables
 
 show_whole_tables()
 table = pd.read_csv(claims_csv, keep_default_na=False, na_values=[""])
+for column in ("published_size", "difference", "ci_low", "ci_high", "p_value", "n"):
+    table[column] = pd.to_numeric(table[column], errors="coerce")  # numbers, even when empty
+table["n"] = table["n"].fillna(0)
 FIG = Path(figures_dir)
 FIG.mkdir(parents=True, exist_ok=True)
 COLOURS = {

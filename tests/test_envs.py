@@ -76,8 +76,11 @@ RULE_LOGS = {
     "gather_scores": "logs/gather_scores.log",
     "provenance": "logs/provenance.log",
     "audit": "logs/audit.log",
+    "claims": "logs/claims.log",
+    "cost_per_result": "logs/cost_per_result.log",
     "paper_report": "logs/report/baseline.log",
     "audit_report": "logs/report/audit.log",
+    "claims_report": "logs/report/claims.log",
 }
 NOT_RUN = {"download"}
 

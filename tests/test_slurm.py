@@ -32,7 +32,7 @@ WITH_DEEP = {
     "subjects": {"khushaba_2ch": [1, 2]},
     "experiments": {
         "baseline_6class": {"protocols": {"loso": None}},
-        "baseline_10class": {"models": {"td_lda": None}},
+        "baseline_10class": None,  # its LOSO needs a third subject
         "hristov2026_10class": None,
         "hristov2026_6class": {
             "protocols": {
