@@ -16,6 +16,9 @@ notebook's kernel and export, and the filtering and windowing rate of preprocess
     .venv/bin/python bench/calibrate_cost.py [--seconds 1.0] [--only csae cnn]
     .venv/bin/python bench/calibrate_cost.py --missing --configfile my-site.yaml
 
+``--missing`` (variants not in the file, or whose measurement failed) and ``--only`` keep
+the file's fixed costs and machine: they add variants measured on the same machine.
+
 Takes a few minutes on 2 cores; one thread per model, as jobs run. Fits and predictions
 are timed in CPU seconds of the process (one thread: the wall time of an idle core), so
 that other work on a shared machine does not inflate them; fixed costs are wall times.
@@ -39,7 +42,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow"))
 
-from emgrepro.config import jobs, load  # noqa: E402
+from emgrepro.config import load  # noqa: E402
+from emgrepro.job_plan import jobs  # noqa: E402
 from emgrepro.planning import calibration  # noqa: E402
 from emgrepro.planning.cost import variant_key  # noqa: E402
 from emgrepro.planning.sizes import job_windows  # noqa: E402
@@ -52,8 +56,8 @@ CLASSICAL_SIZES = (300, 1000, 2000)
 def variants(config_sets: list[list[Path]]) -> dict[str, dict]:
     """One representative job per model variant of each set of config files (after
     config/config.yaml)."""
-    from emgrepro.config import twin_scale
     from emgrepro.datasets.registry import is_synthetic
+    from emgrepro.selection import twin_scale
 
     out: dict[str, dict] = {}
     for extra in config_sets:
@@ -136,6 +140,21 @@ def _time_fit(v: dict, n: int) -> tuple[float, float]:
     return fit, time.process_time() - t0
 
 
+def _smallest_fit(v: dict, n: int) -> int:
+    """The smallest window count from ``n`` up (doubling) that the model can fit: a model
+    that needs more windows than that (a PCA of 25 components) says so with a ConfigError."""
+    from emgrepro.errors import ConfigError
+
+    while True:
+        try:
+            _time_fit(v, n)
+            return n
+        except ConfigError:
+            if n >= MAX_WINDOWS // 4:
+                raise
+            n *= 2
+
+
 def measure_one(v: dict, seconds: float) -> dict:
     """Run in its own process: the variant's fit and predict, and its peak memory.
 
@@ -153,7 +172,7 @@ def measure_one(v: dict, seconds: float) -> dict:
     fixed, exponent = 0.0, 1.0
     if network:
         small = max(min(int(v["training"].get("batch_size", 32)), 16), 2 * v["n_classes"])
-        _time_fit(v, small)  # warm-up: the first fit of a process pays one-off costs
+        small = _smallest_fit(v, small)  # warm-up: the first fit pays one-off costs
         t_small, _ = _time_fit(v, small)
         t_probe, _ = _time_fit(v, 4 * small)
         per_window = max((t_probe - t_small) / (3 * small), 1e-6)
@@ -185,7 +204,8 @@ def _child(v: dict, seconds: float) -> dict:
     if done.returncode == 0:
         entry.update(json.loads(done.stdout.strip().splitlines()[-1]))
     else:
-        entry["error"] = (done.stderr.strip().splitlines() or ["failed"])[-1][:200]
+        last = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        entry["error"] = last[:200]
     return entry
 
 
@@ -284,12 +304,13 @@ def main() -> None:
                 (Path(tmp) / name).mkdir()
                 config_sets.append(make(Path(tmp) / name))
         found = {} if a.no_models else variants(config_sets)
-    known = calibration.load(a.out)["models"] if a.out.is_file() else {}
+    earlier = calibration.load(a.out) if a.out.is_file() else {}
+    known = earlier.get("models", {})
     todo = {
         key: v
         for key, v in found.items()
         if not (a.only and v["model"] not in a.only)
-        and not (a.missing and key in known)
+        and not (a.missing and key in known and "error" not in known[key])
         and not a.no_models
     }
     with ThreadPoolExecutor(a.jobs) as pool:  # CPU seconds do not depend on neighbours
@@ -298,20 +319,24 @@ def main() -> None:
             print(key, json.dumps(entry), flush=True)
     if a.only or a.missing or a.no_models:  # measure some variants (again), keep the others
         models = {**known, **models}
-    data = {
-        "machine": {**calibration.machine(), "date": datetime.date.today().isoformat()},
-        "self_benchmark_s": round(calibration.self_benchmark(), 4),
-        "startup_s": {
-            "torch": startup_s("torch"),
-            "classical": startup_s("sklearn"),
-        },
-        "rules": {
-            "snakemake": snakemake_overhead(),
-            "report_s": report_s(),
-            "preprocess_s_per_msample": preprocess_rate(),
-        },
-        "models": models,
-    }
+    fixed = ("machine", "self_benchmark_s", "startup_s", "rules")
+    if (a.only or a.missing) and all(k in earlier for k in fixed):
+        data = {k: earlier[k] for k in fixed}  # some variants added: the file's fixed costs
+    else:
+        data = {
+            "machine": {**calibration.machine(), "date": datetime.date.today().isoformat()},
+            "self_benchmark_s": round(calibration.self_benchmark(), 4),
+            "startup_s": {
+                "torch": startup_s("torch"),
+                "classical": startup_s("sklearn"),
+            },
+            "rules": {
+                "snakemake": snakemake_overhead(),
+                "report_s": report_s(),
+                "preprocess_s_per_msample": preprocess_rate(),
+            },
+        }
+    data["models"] = models
     data["took_s"] = round(time.perf_counter() - t_start, 1)
     calibration.save(data, a.out)
     print(f"wrote {a.out} in {data['took_s']} s")
