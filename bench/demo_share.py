@@ -26,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow"))
 
 from emgrepro import config as cfg  # noqa: E402
+from emgrepro.selection import selected_experiments  # noqa: E402
 
 
 def run_demo(workdir: Path, cores: int) -> float:
@@ -43,7 +44,7 @@ def prep_papers() -> dict[str, set[str]]:
     """Preprocessing name -> the papers whose demo experiments read it."""
     config = cfg.load([REPO / "config" / "config.yaml", REPO / "config" / "demo.yaml"])
     out: dict[str, set[str]] = {}
-    for exp in cfg.selected_experiments(config).values():
+    for exp in selected_experiments(config).values():
         out.setdefault(exp["preprocessing"], set()).add(exp["paper"])
     return out
 

@@ -36,9 +36,10 @@ import numpy as np
 import torch
 from job_resources import read_benchmarks
 
-from emgrepro.config import jobs, load
+from emgrepro.config import load
 from emgrepro.datasets.registry import dataset_subjects
 from emgrepro.evaluation.run import hardware
+from emgrepro.job_plan import jobs
 from emgrepro.models import MODELS, build_model
 from emgrepro.preprocess.table import WindowTable
 from emgrepro.preprocess.windows import SubjectWindows, write_windows

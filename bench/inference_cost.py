@@ -11,8 +11,8 @@ import argparse
 import platform
 
 import numpy as np
-import yaml
 
+from emgrepro.config import load
 from emgrepro.evaluation.cost import inference_cost
 from emgrepro.models import build_model
 from emgrepro.paths import CONFIG_DIR
@@ -48,15 +48,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--experiment", default="hristov2026_6class")
     args = ap.parse_args()
-    exp = yaml.safe_load((CONFIG_DIR / "config.yaml").read_text())["experiments"][args.experiment]
+    exp = load([CONFIG_DIR / "config.yaml"])["experiments"][args.experiment]
     n_out, n_chans, n_times = len(exp["classes"]), 2, 1000
     rows = []
     for name, params in exp["models"].items():
         est = build_model(
             name, n_chans=n_chans, n_outputs=n_out, n_times=n_times, device="cpu", **params
         )
-        sample = _Subset(_Table(240, n_chans, n_times, n_out)) if name == "td_lda" else None
-        cost = inference_cost(est, n_chans, n_times, sample)
+        if getattr(est, "module", None) is None:  # a classical model: fitted first
+            est.fit(_Subset(_Table(240, n_chans, n_times, n_out)))
+        cost = inference_cost(est, n_chans, n_times)
         rows.append((name, cost))
     print(f"CPU: {platform.processor() or platform.machine()}, one thread, batch 1")
     print("| model | parameters (inference) | multiply-adds / window | latency (ms) | < 1 ms |")

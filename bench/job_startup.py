@@ -73,8 +73,8 @@ def run_job(root: Path, model: str, params: dict, training: dict, env: dict, i: 
     stem = root / f"{model}-{i}"
     cmd = [
         sys.executable, "-m", "emgrepro", "train", "--spec", json.dumps(spec),
-        "--windows-root", str(root), "--scores", f"{stem}.csv",
-        "--predictions", f"{stem}.npz", "--model-out", f"{stem}.pt",
+        "--windows", str(root / "sub-1" / "windows.npz"), "--scores", f"{stem}.csv",
+        "--predictions", f"{stem}.npz", "--info", f"{stem}.json", "--model-out", f"{stem}.pt",
     ]  # fmt: skip
     t0 = time.perf_counter()
     subprocess.run(cmd, env=env, check=True, capture_output=True)

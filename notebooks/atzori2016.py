@@ -19,41 +19,20 @@
 # mDWT and their combinations). Accuracy, mean ± sd over subjects.
 
 # %% tags=["parameters"]
-scores_csv = "results/scores.csv"
-timings_csv = "results/timings.csv"
-audit_csv = "results/audit.csv"
-figures_dir = "results/figures/atzori2016"
 paper = "atzori2016"
-results_dir = "results"
-paper_info = {}
-experiments = {}
-audit_rule = {}
+inputs = {}  # from the report rule
 
 # %%
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from IPython.display import HTML, Markdown, display
 
-from emgrepro.report import (
-    NOT_COMPUTED,
-    banner_markdown,
-    choices_markdown,
-    load_tables,
-    mean_sd,
-    published_text,
-    show_whole_tables,
-    verdict_html,
-)
+from emgrepro import report
 
-show_whole_tables()
-FIG = Path(figures_dir)
-FIG.mkdir(parents=True, exist_ok=True)
-tables = load_tables(paper, scores_csv, timings_csv, audit_csv)
+tables = report.open_report(paper, inputs, "Ninapro DB1, DB2 and DB3")
+FIG, experiments = tables.figures, tables.experiments
 scores, timings, audit_rows = tables.scores, tables.timings, tables.audit
-display(Markdown(banner_markdown(tables, "Ninapro DB1, DB2 and DB3")))
 DATABASES = {"DB1": "db1", "DB2": "db2", "DB3": "db3"}
 acc = scores[scores["metric"] == "accuracy"]
 
@@ -95,7 +74,7 @@ SUMMARY = {name: summary(db) for name, db in DATABASES.items()}
 # are in the notes under the table.
 
 # %%
-display(HTML(verdict_html(audit_rows)))
+display(HTML(report.verdict_html(audit_rows)))
 
 # %% [markdown]
 # ## The paper's result figure: CNN vs classical average vs best classical method
@@ -123,8 +102,8 @@ for name, s in SUMMARY.items():
             {
                 "database": name,
                 "method": label,
-                "reproduced": mean_sd(values, 100.0, 2),
-                "published": published_text(PUBLISHED[(name, kind)])
+                "reproduced": report.mean_sd(values, 100.0, 2),
+                "published": report.published_text(PUBLISHED[(name, kind)])
                 if (name, kind) in PUBLISHED
                 else "",
                 "verdict": PUBLISHED[(name, kind)]["verdict"] if (name, kind) in PUBLISHED else "",
@@ -161,7 +140,7 @@ if plot:
     fig.savefig(FIG / "cnn_vs_classical.png", dpi=120, bbox_inches="tight")
     plt.show()
 else:
-    display(Markdown(f"Result figure: **{NOT_COMPUTED}**."))
+    display(Markdown(f"Result figure: **{report.NOT_COMPUTED}**."))
 
 # %% [markdown]
 # ## Classifier × feature-set accuracy per database
@@ -193,7 +172,7 @@ if done:
     fig.savefig(FIG / "classical_grid.png", dpi=120)
     plt.show()
 else:
-    display(Markdown(f"Classical grid: **{NOT_COMPUTED}**."))
+    display(Markdown(f"Classical grid: **{report.NOT_COMPUTED}**."))
 
 # %% [markdown]
 # ## Per subject: CNN vs best classical method
@@ -225,7 +204,7 @@ if points:
     plt.show()
     display(points.set_index(["database", "subject"]).round(1))
 else:
-    display(Markdown(f"Per-subject comparison: **{NOT_COMPUTED}**."))
+    display(Markdown(f"Per-subject comparison: **{report.NOT_COMPUTED}**."))
 
 # %% [markdown]
 # ## Training and testing time
@@ -247,7 +226,7 @@ if len(t):
     )
     display(Markdown("Hardware: " + "; ".join(sorted(t["hardware"].dropna().unique()))))
 else:
-    display(Markdown(f"Timings: **{NOT_COMPUTED}**."))
+    display(Markdown(f"Timings: **{report.NOT_COMPUTED}**."))
 
 # %% [markdown]
 # ## Our choices
@@ -262,4 +241,4 @@ else:
 # set's); the copies' signal-to-noise ratio (25 dB) is our choice. The settings of this run:
 
 # %%
-display(Markdown(choices_markdown(experiments)))
+display(Markdown(report.choices_markdown(experiments)))

@@ -17,44 +17,25 @@
 # validation). No published number corresponds to it.
 
 # %% tags=["parameters"]
-scores_csv = "results/scores.csv"
-timings_csv = "results/timings.csv"
-audit_csv = "results/audit.csv"
-figures_dir = "results/figures/baseline"
 paper = "baseline"
-results_dir = "results"
-paper_info = {}
-experiments = {}
-audit_rule = {}
+inputs = {}  # from the report rule
 
 # %%
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import seaborn as sns
-from IPython.display import HTML, Markdown, display
+from IPython.display import HTML, display
 
-from emgrepro.report import (
-    banner_markdown,
-    confusion_heatmap,
-    load_tables,
-    mean_sd,
-    pooled_predictions,
-    show_whole_tables,
-    verdict_html,
-)
+from emgrepro import report
 
-show_whole_tables()
-tables = load_tables(paper, scores_csv, timings_csv, audit_csv)
+tables = report.open_report(paper, inputs, "the Khushaba 2-channel data")
+FIG, experiments = tables.figures, tables.experiments
 scores = tables.scores
-Path(figures_dir).mkdir(parents=True, exist_ok=True)
-display(Markdown(banner_markdown(tables, "the Khushaba 2-channel data")))
 
 # %% [markdown]
 # ## Verdicts
 
 # %%
-display(HTML(verdict_html(tables.audit)))
+display(HTML(report.verdict_html(tables.audit)))
 
 # %% [markdown]
 # ## Macro F1 and accuracy (%, mean ± sd over subjects)
@@ -63,7 +44,7 @@ display(HTML(verdict_html(tables.audit)))
 main = scores[scores["metric"].isin(["f1_macro", "accuracy"])]
 per_subject = main.groupby(["n_classes", "protocol", "model", "metric", "subject"])["value"].mean()
 by = ["n_classes", "protocol", "model", "metric"]
-display(per_subject.groupby(by).agg(lambda v: mean_sd(v)).unstack("metric"))
+display(per_subject.groupby(by).agg(lambda v: report.mean_sd(v)).unstack("metric"))
 
 # %% [markdown]
 # ## Per-subject macro F1 (%)
@@ -84,7 +65,7 @@ g = sns.catplot(
 )
 g.set_axis_labels("protocol", "macro F1 (%)")
 g.figure.suptitle("TD + LDA per subject", y=1.03)
-g.savefig(Path(figures_dir) / "f1_per_subject.png", dpi=120, bbox_inches="tight")
+g.savefig(FIG / "f1_per_subject.png", dpi=120, bbox_inches="tight")
 plt.show()
 
 # %% [markdown]
@@ -95,12 +76,12 @@ plt.show()
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
 for ax, exp in zip(axes, sorted(scores["experiment"].unique())):
-    pred = pooled_predictions(results_dir, exp, "within_subject", "td_lda")
+    pred = report.pooled_predictions(tables.predictions, exp, "within_subject", "td_lda")
     if pred is None:
         ax.set_axis_off()
         continue
     y_true, y_pred, classes = pred
-    confusion_heatmap(ax, y_true, y_pred, [str(int(c)) for c in classes], exp)
+    report.confusion_heatmap(ax, y_true, y_pred, [str(int(c)) for c in classes], exp)
 plt.tight_layout()
-plt.savefig(Path(figures_dir) / "confusion_within_subject.png", dpi=120)
+plt.savefig(FIG / "confusion_within_subject.png", dpi=120)
 plt.show()

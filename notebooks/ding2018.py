@@ -23,44 +23,20 @@
 # draws (see "Our choices" below); the one published number is secondary.
 
 # %% tags=["parameters"]
-scores_csv = "results/scores.csv"
-timings_csv = "results/timings.csv"
-audit_csv = "results/audit.csv"
-figures_dir = "results/figures/ding2018"
 paper = "ding2018"
-results_dir = "results"
-paper_info = {}
-experiments = {}
-audit_rule = {}
+inputs = {}  # from the report rule
 
 # %%
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 from IPython.display import HTML, Markdown, display
 
-from emgrepro.report import (
-    NOT_COMPUTED,
-    banner_markdown,
-    choices_markdown,
-    confusion_heatmap,
-    load_tables,
-    mean_sd,
-    paired_comparisons,
-    pooled_predictions,
-    published_text,
-    show_whole_tables,
-    verdict_html,
-)
+from emgrepro import report
 
-show_whole_tables()
-FIG = Path(figures_dir)
-FIG.mkdir(parents=True, exist_ok=True)
-tables = load_tables(paper, scores_csv, timings_csv, audit_csv)
+tables = report.open_report(paper, inputs, "Ninapro DB2")
+FIG, experiments = tables.figures, tables.experiments
 scores, timings, audit_rows = tables.scores, tables.timings, tables.audit
-display(Markdown(banner_markdown(tables, "Ninapro DB2")))
 EXERCISE_B, ALL_GESTURES = "ding2018_db2", "ding2018_db2_all"
 NETWORKS = {
     "c_sk": "C-SK",
@@ -106,7 +82,7 @@ if len(acc):
 # are in the notes under the table.
 
 # %%
-display(HTML(verdict_html(audit_rows)))
+display(HTML(report.verdict_html(audit_rows)))
 
 # %% [markdown]
 # ## Table 2 regenerated
@@ -136,8 +112,8 @@ for exp, label, values in (
             {
                 "experiment": label,
                 "method": name + (f" ({BEST_CELL})" if model == "classical" and BEST_CELL else ""),
-                "reproduced": mean_sd(values.get(model, pd.Series(dtype=float)), 100.0, 2),
-                "published": published_text(pub) if pub is not None else "not found",
+                "reproduced": report.mean_sd(values.get(model, pd.Series(dtype=float)), 100.0, 2),
+                "published": report.published_text(pub) if pub is not None else "not found",
                 "source": "secondary" if pub is not None else "",
                 "verdict": pub["verdict"] if pub is not None else "",
             }
@@ -168,7 +144,7 @@ if plot:
     fig.savefig(FIG / "table2.png", dpi=120, bbox_inches="tight")
     plt.show()
 else:
-    display(Markdown(f"Table 2: **{NOT_COMPUTED}**."))
+    display(Markdown(f"Table 2: **{report.NOT_COMPUTED}**."))
 
 # %% [markdown]
 # ## Kernel size and muscle independence, paired across subjects
@@ -200,8 +176,10 @@ for title, pairs in (
     ("Against the classical method", CLASSICAL),
 ):
     display(Markdown(f"**{title}** (Exercise B)"))
-    paired = paired_comparisons(B, pairs, audit_rows, audit_rule, where={"experiment": EXERCISE_B})
-    display(paired.astype({"difference": object}).fillna({"difference": NOT_COMPUTED}))
+    paired = report.paired_comparisons(
+        B, pairs, audit_rows, tables.audit_rule, where={"experiment": EXERCISE_B}
+    )
+    display(paired.astype({"difference": object}).fillna({"difference": report.NOT_COMPUTED}))
 
 # %% [markdown]
 # ## Accuracy per subject
@@ -230,7 +208,7 @@ if len(B):
         display(Markdown("All gestures:"))
         display((100 * ALL).rename(columns=NETWORKS).round(1))
 else:
-    display(Markdown(f"Per-subject accuracies: **{NOT_COMPUTED}**."))
+    display(Markdown(f"Per-subject accuracies: **{report.NOT_COMPUTED}**."))
 
 # %% [markdown]
 # ## Confusion matrix of C-B1PB2
@@ -241,7 +219,7 @@ else:
 
 # %%
 found = [
-    (exp, pooled_predictions(results_dir, exp, "within_subject", "c_b1pb2"))
+    (exp, report.pooled_predictions(tables.predictions, exp, "within_subject", "c_b1pb2"))
     for exp in (EXERCISE_B, ALL_GESTURES)
 ]
 found = [(exp, p) for exp, p in found if p is not None]
@@ -249,12 +227,14 @@ if found:
     fig, axes = plt.subplots(1, len(found), figsize=(7 * len(found), 6), squeeze=False)
     for ax, (exp, (y_true, y_pred, classes)) in zip(axes[0], found):
         names = [str(int(c)) for c in classes]
-        confusion_heatmap(ax, y_true, y_pred, names, f"C-B1PB2, {exp} ({len(classes)} gestures)")
+        report.confusion_heatmap(
+            ax, y_true, y_pred, names, f"C-B1PB2, {exp} ({len(classes)} gestures)"
+        )
     fig.tight_layout()
     fig.savefig(FIG / "confusion_c_b1pb2.png", dpi=120)
     plt.show()
 else:
-    display(Markdown(f"Confusion matrix: **{NOT_COMPUTED}**."))
+    display(Markdown(f"Confusion matrix: **{report.NOT_COMPUTED}**."))
 
 # %% [markdown]
 # ## Training time
@@ -273,7 +253,7 @@ if len(t):
     )
     display(Markdown("Hardware: " + "; ".join(sorted(t["hardware"].dropna().unique()))))
 else:
-    display(Markdown(f"Timings: **{NOT_COMPUTED}**."))
+    display(Markdown(f"Timings: **{report.NOT_COMPUTED}**."))
 
 # %% [markdown]
 # ## What was not found
@@ -310,4 +290,4 @@ else:
 # Every value as this run used it:
 
 # %%
-display(Markdown(choices_markdown(experiments)))
+display(Markdown(report.choices_markdown(experiments)))

@@ -17,51 +17,22 @@
 # time-domain features + LDA (`td_lda`), all on the same splits.
 
 # %% tags=["parameters"]
-scores_csv = "results/scores.csv"
-timings_csv = "results/timings.csv"
-audit_csv = "results/audit.csv"
-figures_dir = "results/figures/hristov2026"
 paper = "hristov2026"
-results_dir = "results"
-paper_info = {}
-experiments = {}
-audit_rule = {}
+inputs = {}  # from the report rule
 
 # %%
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from IPython.display import HTML, Markdown, display
 
-from emgrepro.evaluation.cost import inference_cost
-from emgrepro.models import build_model
-from emgrepro.preprocess.table import WindowTable
-from emgrepro.preprocess.windows import SubjectWindows
-from emgrepro.report import (
-    NOT_COMPUTED,
-    banner_markdown,
-    choices_markdown,
-    claims,
-    confusion_heatmap,
-    load_tables,
-    mean_sd,
-    per_subject,
-    pooled_predictions,
-    published_text,
-    show_whole_tables,
-    verdict_html,
-)
+from emgrepro import report
 
-show_whole_tables()
-FIG = Path(figures_dir)
-FIG.mkdir(parents=True, exist_ok=True)
-tables = load_tables(paper, scores_csv, timings_csv, audit_csv)
+tables = report.open_report(paper, inputs, "the Khushaba 2-channel data")
+FIG, experiments = tables.figures, tables.experiments
 scores, audit_rows = tables.scores, tables.audit
-display(Markdown(banner_markdown(tables, "the Khushaba 2-channel data")))
-subj = per_subject(scores, "f1_macro")
+subj = report.per_subject(scores, "f1_macro")
 
 # %% [markdown]
 # ## Verdicts: every published number of this paper
@@ -71,7 +42,7 @@ subj = per_subject(scores, "f1_macro")
 # are in the notes under the table.
 
 # %%
-display(HTML(verdict_html(audit_rows)))
+display(HTML(report.verdict_html(audit_rows)))
 
 # %% [markdown]
 # ## The four headline numbers, published vs reproduced
@@ -97,11 +68,11 @@ for label, exp, proto, _n in HEADLINES:
     row = {"result": label}
     if len(verdict):
         v = verdict.iloc[0]
-        row["published"] = published_text(v)
+        row["published"] = report.published_text(v)
         row["verdict (csae)"] = v["verdict"]
     for model in ("csae", "cnn", "td_lda"):
         sel = subj[(subj.experiment == exp) & (subj.protocol == proto) & (subj.model == model)]
-        row[model] = mean_sd(sel["value"])
+        row[model] = report.mean_sd(sel["value"])
     rows.append(row)
 display(pd.DataFrame(rows).set_index("result"))
 
@@ -112,7 +83,7 @@ display(pd.DataFrame(rows).set_index("result"))
 # data": the few-shot model against the same subjects' uncalibrated model.
 
 # %%
-display(claims(audit_rows))
+display(report.claims(audit_rows))
 
 # %% [markdown]
 # ## Trial split, leaky split, published: which one is the published value consistent with?
@@ -131,9 +102,9 @@ if len(head):
     triple = pd.DataFrame(
         {
             "headline": head["row"],
-            "published": [published_text(r) for _, r in head.iterrows()],
+            "published": [report.published_text(r) for _, r in head.iterrows()],
             "trial split (paper's protocol)": head["reproduced_mean"].map(
-                lambda v: NOT_COMPUTED if pd.isna(v) else f"{v:.1f}"
+                lambda v: report.NOT_COMPUTED if pd.isna(v) else f"{v:.1f}"
             ),
             "leaky split": head["leaky_mean"].map(lambda v: "—" if pd.isna(v) else f"{v:.1f}"),
             "consistent with": head["consistent_with"].replace("", "— (no leaky twin)"),
@@ -148,9 +119,9 @@ leak = subj[subj.protocol.str.contains("window_split") | subj.protocol.isin(
 if len(leak):
     display(
         leak.groupby(["model", "protocol"])["value"]
-        .agg(lambda v: mean_sd(v))
+        .agg(lambda v: report.mean_sd(v))
         .unstack("protocol")
-        .fillna(NOT_COMPUTED)
+        .fillna(report.NOT_COMPUTED)
     )
 
 # %% [markdown]
@@ -232,7 +203,9 @@ inc = scores[scores.protocol == "incremental"]
 if len(inc):
     forget = inc[inc.metric.isin(["f1_macro", "f1_macro_base_model", "f1_macro_base_classes"])]
     display(
-        forget.groupby(["model", "metric"])["value"].agg(lambda v: mean_sd(v)).unstack("metric")
+        forget.groupby(["model", "metric"])["value"]
+        .agg(lambda v: report.mean_sd(v))
+        .unstack("metric")
     )
 
 
@@ -259,14 +232,14 @@ fig, axes = plt.subplots(1, 2, figsize=(13, 5.5))
 for ax, (exp, proto) in zip(
     axes, [("hristov2026_6class", "multi_subject"), ("hristov2026_10class", "incremental")]
 ):
-    pred = pooled_predictions(results_dir, exp, proto, "csae")
+    pred = report.pooled_predictions(tables.predictions, exp, proto, "csae")
     if pred is None:
         ax.set_axis_off()
         ax.set_title(f"{proto}: not computed")
         continue
     y_true, y_pred, classes = pred
     names = [CLASS_NAMES.get(int(c), str(c)) for c in classes]
-    confusion_heatmap(ax, y_true, y_pred, names, f"{len(classes)} classes ({proto})")
+    report.confusion_heatmap(ax, y_true, y_pred, names, f"{len(classes)} classes ({proto})")
 plt.tight_layout()
 plt.savefig(FIG / "confusion_matrices.png", dpi=120)
 plt.show()
@@ -274,91 +247,56 @@ plt.show()
 # %% [markdown]
 # ## Latent sparsity and reconstructions
 #
-# The multi-subject `csae` model on one subject's test windows: the share of latent
-# activations that are near zero (|z| < 0.01) and a few windows with their reconstruction
-# (standardised units).
+# The multi-subject `csae` model on one subject's test repetitions: the share of latent
+# activations that are near zero and a few windows with their reconstruction
+# (standardised units). Computed by the `analysis` rule
+# (`emgrepro/analyses/hristov2026.py`, `results/analysis/hristov2026/`).
 
 # %%
-exp6 = experiments.get("hristov2026_6class")
-ckpt = Path(
-    results_dir, "models", "hristov2026_6class", "multi_subject", "csae", "fold-pooled_seed-0.pt"
-)
-if exp6 and ckpt.exists():
-    import torch
-
-    subjects = sorted(scores["subject"].unique())
-    sw = SubjectWindows.load(
-        Path(results_dir, "windows", exp6["preprocessing"], f"sub-{subjects[0]}")
-    )
-    table = WindowTable([sw], exp6["classes"])
-    test_rows = np.flatnonzero(table.meta["repetition"].isin([5, 6]).to_numpy())
-    est = build_model(
-        "csae",
-        n_chans=table.n_chans,
-        n_outputs=len(exp6["classes"]),
-        n_times=table.n_times,
-        device="cpu",
-        **exp6["models"]["csae"],
-    )
-    est.load(ckpt)
-    est.module.eval()
-    pick = test_rows[:: max(1, len(test_rows) // 256)]
-    x = est._tensor(table.batch(pick))
-    with torch.no_grad():
-        out = est.module(x)
-    z = out["latent"].numpy()
-    share = float((np.abs(z) < 0.01).mean())
+ANALYSIS = tables.analysis
+latent_csv = ANALYSIS / "latent.csv" if ANALYSIS else None
+if latent_csv is not None and latent_csv.exists():
+    latent = pd.read_csv(latent_csv).iloc[0]
     display(
         Markdown(
-            f"Near-zero latent activations: **{100 * share:.1f} %** of "
-            f"{z[0].size} per window (subject {subjects[0]}, {len(pick)} windows)."
+            f"Near-zero latent activations (|z| < {latent['near_zero_below']:g}): "
+            f"**{100 * latent['near_zero_share']:.1f} %** of {int(latent['latent_size'])} per "
+            f"window (subject {int(latent['subject'])}, {int(latent['windows'])} test windows)."
         )
     )
-    fig, axes = plt.subplots(3, 2, figsize=(11, 6), sharex=True)
-    t_ms = np.arange(table.n_times) / table.fs * 1000
-    for i, row in enumerate(np.linspace(0, len(pick) - 1, 3).astype(int)):
-        for ch in range(2):
+    with np.load(ANALYSIS / "reconstructions.npz") as z:
+        t_ms, window, x, recon = z["t_ms"], z["window"], z["input"], z["recon"]
+    n_chans = x.shape[1]
+    fig, axes = plt.subplots(len(window), n_chans, figsize=(11, 6), sharex=True, squeeze=False)
+    for i, w in enumerate(window):
+        for ch in range(n_chans):
             ax = axes[i, ch]
-            ax.plot(t_ms, x[row, ch].numpy(), lw=0.6, label="input")
-            ax.plot(t_ms, out["recon"][row, ch].numpy(), lw=0.8, label="reconstruction")
-            ax.set_title(f"window {pick[row]}, channel {ch + 1}", fontsize=9)
+            ax.plot(t_ms, x[i, ch], lw=0.6, label="input")
+            ax.plot(t_ms, recon[i, ch], lw=0.8, label="reconstruction")
+            ax.set_title(f"window {w}, channel {ch + 1}", fontsize=9)
     axes[0, 0].legend(fontsize=8)
-    axes[-1, 0].set_xlabel("ms")
-    axes[-1, 1].set_xlabel("ms")
+    for ax in axes[-1]:
+        ax.set_xlabel("ms")
     plt.tight_layout()
     plt.savefig(FIG / "reconstructions.png", dpi=110)
     plt.show()
 else:
-    display(Markdown("Latent sparsity not computed (no multi-subject `csae` model)."))
+    display(Markdown(f"Latent sparsity {report.NOT_COMPUTED} (no multi-subject `csae` model)."))
 
 # %% [markdown]
-# ## Inference cost per 250 ms window
+# ## Inference cost per window
 #
 # Parameters, multiply-adds and the median latency for one window (batch 1, one CPU
 # thread) of the classification path; the CSAE's decoder is needed only for training.
-# `bench/inference_cost.py` measures the same on demand.
+# Measured by the `analysis` rule on the machine that ran it; `bench/inference_cost.py`
+# measures the same on demand.
 
 # %%
-if exp6:
-    cost_rows = []
-    for name in ("csae", "cnn", "td_lda"):
-        if name not in exp6["models"]:
-            continue
-        est = build_model(
-            name,
-            n_chans=2,
-            n_outputs=len(exp6["classes"]),
-            n_times=1000,
-            device="cpu",
-            **exp6["models"][name],
-        )
-        sample = None
-        if name == "td_lda" and exp6 and ckpt.exists():
-            sample = table.subset(test_rows)
-        if name == "td_lda" and sample is None:
-            continue
-        cost_rows.append({"model": name, **inference_cost(est, 2, 1000, sample)})
-    display(pd.DataFrame(cost_rows).set_index("model").round(4))
+cost_csv = ANALYSIS / "inference_cost.csv" if ANALYSIS else None
+if cost_csv is not None and cost_csv.exists():
+    display(pd.read_csv(cost_csv).set_index("model").round(4))
+else:
+    display(Markdown(f"Inference cost {report.NOT_COMPUTED} (no multi-subject `csae` model)."))
 
 # %% [markdown]
 # ## Our choices
@@ -369,4 +307,4 @@ if exp6:
 # leaves those subjects out of its verdicts.
 
 # %%
-display(Markdown(choices_markdown(experiments)))
+display(Markdown(report.choices_markdown(experiments)))

@@ -24,50 +24,24 @@
 # best-test-epoch selection would give.
 
 # %% tags=["parameters"]
-scores_csv = "results/scores.csv"
-timings_csv = "results/timings.csv"
-audit_csv = "results/audit.csv"
-figures_dir = "results/figures/wu2024"
 paper = "wu2024"
-results_dir = "results"
-paper_info = {}
-experiments = {}
-audit_rule = {}
+inputs = {}  # from the report rule
 
 # %%
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from IPython.display import HTML, Markdown, display
 
-from emgrepro.report import (
-    NOT_COMPUTED,
-    banner_markdown,
-    choices_markdown,
-    claims,
-    load_tables,
-    mean_sd,
-    published_text,
-    show_whole_tables,
-    verdict_html,
-)
+from emgrepro import report
 
-show_whole_tables()
-FIG = Path(figures_dir)
-FIG.mkdir(parents=True, exist_ok=True)
-tables = load_tables(paper, scores_csv, timings_csv, audit_csv)
-scores, timings, audit_rows = tables.scores, tables.timings, tables.audit
-groups = paper_info.get("audit", {}).get("groups", {})
-display(
-    Markdown(
-        banner_markdown(
-            tables, "Ninapro DB2 (few subjects, short recordings, small models, few epochs)"
-        )
-    )
+tables = report.open_report(
+    paper, inputs, "Ninapro DB2 (few subjects, short recordings, small models, few epochs)"
 )
+FIG, experiments = tables.figures, tables.experiments
+scores, timings, audit_rows = tables.scores, tables.timings, tables.audit
+groups = tables.paper_info.get("audit", {}).get("groups", {})
 
 NAMES = {
     "cnn_i": "CNN-I",
@@ -99,7 +73,7 @@ def published_value(**match) -> str:
     if sel.empty:
         return ""
     r = sel.iloc[0]
-    return f"{published_text(r)} ({r['verdict']})"
+    return f"{report.published_text(r)} ({r['verdict']})"
 
 
 # %% [markdown]
@@ -110,7 +84,7 @@ def published_value(**match) -> str:
 # are in the notes under the table.
 
 # %%
-display(HTML(verdict_html(audit_rows)))
+display(HTML(report.verdict_html(audit_rows)))
 
 # %% [markdown]
 # ## Table 1: feature imitation
@@ -127,9 +101,9 @@ for feat in ("ENT", "RMS", "SSI", "VAR"):
     rows.append(
         {
             "feature": feat,
-            "R² reproduced": mean_sd(r2, 1.0, 3),
+            "R² reproduced": report.mean_sd(r2, 1.0, 3),
             "R² published": published_value(table="table1", row=feat, metric=f"r2_{feat.lower()}"),
-            "MAP % reproduced": mean_sd(mp, 100.0, 2),
+            "MAP % reproduced": report.mean_sd(mp, 100.0, 2),
             "MAP % published": published_value(
                 table="table1", row=feat, metric=f"map_{feat.lower()}"
             ),
@@ -138,11 +112,15 @@ for feat in ("ENT", "RMS", "SSI", "VAR"):
 display(pd.DataFrame(rows).set_index("feature"))
 
 # %%
-pred_file = (
-    Path(results_dir) / "scores/wu2024_pretrain/pooled_subjects/lstm_fin/fold-pool_seed-0.npz"
+pretrain = report.job_predictions(
+    tables.predictions,
+    experiment="wu2024_pretrain",
+    protocol="pooled_subjects",
+    model="lstm_fin",
+    fold="pool",
 )
-if pred_file.exists():
-    with np.load(pred_file) as z:
+if pretrain:
+    with np.load(pretrain[0]) as z:
         true, pred, names = z["features_true"], z["features_pred"], list(z["features"])
     rng = np.random.default_rng(0)
     take = rng.choice(len(true), size=min(len(true), 400), replace=False)
@@ -182,7 +160,7 @@ for group, label in GROUPS.items():
                 "group": label,
                 "model": NAMES[model],
                 "inputs": "raw sEMG" if model.startswith("lstm") else "ENT, RMS, SSI, VAR",
-                "reproduced": mean_sd(per_subject(sel, "accuracy"), 100.0, 2),
+                "reproduced": report.mean_sd(per_subject(sel, "accuracy"), 100.0, 2),
                 "published": published_value(
                     table="table2", model=model, group=group, metric="accuracy"
                 ),
@@ -234,7 +212,7 @@ def fit_timings(experiment: str, model: str) -> pd.DataFrame:
     return t[(t["experiment"] == experiment) & (t["model"] == model) & (t["stage"] == "fit")]
 
 
-NC = NOT_COMPUTED
+NC = report.NOT_COMPUTED
 for model, exp in TABLE3:
     t = fit_timings(exp, model)
     done = len(t) > 0
@@ -281,7 +259,7 @@ if not eff.empty:
     plt.show()
     display(
         eff.groupby(["model", "group", "share"])["accuracy"]
-        .agg(lambda v: mean_sd(v, 1.0, 2))
+        .agg(lambda v: report.mean_sd(v, 1.0, 2))
         .unstack("share")
     )
 else:
@@ -318,7 +296,9 @@ if not fwd.empty:
     fig.savefig(FIG / "forward_in_time.png", dpi=120)
     plt.show()
     display(
-        both.groupby(["model", "ahead"])["accuracy"].agg(lambda v: mean_sd(v, 1.0, 2)).unstack()
+        both.groupby(["model", "ahead"])["accuracy"]
+        .agg(lambda v: report.mean_sd(v, 1.0, 2))
+        .unstack()
     )
 else:
     display(Markdown("Forward-in-time figure: **not computed**."))
@@ -330,7 +310,7 @@ else:
 # two results per subject (or between two groups of subjects), its interval and p-value.
 
 # %%
-display(claims(audit_rows))
+display(report.claims(audit_rows))
 
 # %% [markdown]
 # ## Our choices
@@ -358,4 +338,4 @@ display(claims(audit_rows))
 # ## Settings of this run
 
 # %%
-display(Markdown(choices_markdown(experiments)))
+display(Markdown(report.choices_markdown(experiments)))

@@ -21,19 +21,10 @@
 # session). A value the pipeline did not compute reads "not computed".
 
 # %% tags=["parameters"]
-scores_csv = "results/scores.csv"
-timings_csv = "results/timings.csv"
-audit_csv = "results/audit.csv"
-figures_dir = "results/figures/zhai2017"
 paper = "zhai2017"
-results_dir = "results"
-paper_info = {}
-experiments = {}
-audit_rule = {}
+inputs = {}  # from the report rule
 
 # %%
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -41,24 +32,11 @@ import seaborn as sns
 from IPython.display import HTML, Markdown, display
 from scipy import stats
 
-from emgrepro.report import (
-    NOT_COMPUTED,
-    banner_markdown,
-    choices_markdown,
-    claims,
-    load_tables,
-    mean_sd,
-    published_text,
-    show_whole_tables,
-    verdict_html,
-)
+from emgrepro import report
 
-show_whole_tables()
-FIG = Path(figures_dir)
-FIG.mkdir(parents=True, exist_ok=True)
-tables = load_tables(paper, scores_csv, timings_csv, audit_csv)
+tables = report.open_report(paper, inputs, "Ninapro DB2 and DB3 (exercise B only, few classes)")
+FIG, experiments = tables.figures, tables.experiments
 scores, timings, audit_rows = tables.scores, tables.timings, tables.audit
-display(Markdown(banner_markdown(tables, "Ninapro DB2 and DB3 (exercise B only, few classes)")))
 
 NAMES = {"zhai_cnn": "CNN", "zhai_svm": "SVM"}
 SCENARIOS = {"none": "no recalibration", "all_session": "All-Session", "last_only": "Last-Only"}
@@ -74,7 +52,7 @@ def published_value(**match) -> str:
     if sel.empty:
         return ""
     r = sel.iloc[0]
-    return f"{published_text(r)} ({r['verdict']})"
+    return f"{report.published_text(r)} ({r['verdict']})"
 
 
 def accuracy(experiment: str, protocol: str, model: str) -> pd.DataFrame:
@@ -120,7 +98,7 @@ def gains(experiment: str, model: str, scenario: str, versus: str = "none") -> p
 
 def points(values) -> str:
     """mean ± sd (n) of values already in percent."""
-    return mean_sd(pd.Series(values, dtype=float), scale=1.0, digits=2)
+    return report.mean_sd(pd.Series(values, dtype=float), scale=1.0, digits=2)
 
 
 # %% [markdown]
@@ -131,7 +109,7 @@ def points(values) -> str:
 # are in the notes under the table.
 
 # %%
-display(HTML(verdict_html(audit_rows)))
+display(HTML(report.verdict_html(audit_rows)))
 
 # %% [markdown]
 # ## Table 1: no recalibration
@@ -153,7 +131,7 @@ for label, exp in TABLE1:
     row = {"movements": label}
     for model in ("zhai_svm", "zhai_cnn"):
         acc = accuracy(exp, "within_subject", model)["value"]
-        row[f"{NAMES[model]} reproduced"] = mean_sd(acc, 100.0, 2)
+        row[f"{NAMES[model]} reproduced"] = report.mean_sd(acc, 100.0, 2)
         row[f"{NAMES[model]} published"] = published_value(
             table="table1", experiment=exp, model=model
         )
@@ -184,7 +162,7 @@ for label, exp in TABLE2:
                     "subjects": label,
                     "model": NAMES[model],
                     "session": s,
-                    "reproduced": points(values) if len(values) else NOT_COMPUTED,
+                    "reproduced": points(values) if len(values) else report.NOT_COMPUTED,
                     "published": published_value(
                         table="table2",
                         experiment=exp,
@@ -200,7 +178,7 @@ for label, exp in TABLE2:
                 "subjects": label,
                 "model": NAMES[model],
                 "session": "average II-V",
-                "reproduced": points(avg) if len(avg) else NOT_COMPUTED,
+                "reproduced": points(avg) if len(avg) else report.NOT_COMPUTED,
                 "published": published_value(
                     table="table2", experiment=exp, model=model, column=f"{NAMES[model]} average"
                 ),
@@ -253,7 +231,7 @@ if frames:
     grid.savefig(FIG / "accuracy_by_session.png", dpi=120, bbox_inches="tight")
     plt.show()
     summary = curves.groupby(["arm", "model", "scenario", "session"], observed=True)["accuracy"]
-    display(summary.agg(lambda v: mean_sd(v, 1.0, 2)).unstack("session"))
+    display(summary.agg(lambda v: report.mean_sd(v, 1.0, 2)).unstack("session"))
 else:
     display(Markdown("Accuracy over testing sessions: **not computed**."))
 
@@ -338,7 +316,7 @@ if rows:
     plt.show()
     display(
         per_subject_gain.groupby(["arm", "model", "scenario"])["gain"]
-        .agg(lambda v: mean_sd(v, 1.0, 2))
+        .agg(lambda v: report.mean_sd(v, 1.0, 2))
         .unstack("scenario")
     )
 else:
@@ -389,7 +367,7 @@ if rows:
 else:
     display(Markdown("CNN against SVM: **not computed**."))
 if len(audit_rows):  # one claim per published difference: its row and column
-    display(claims(audit_rows.assign(row=audit_rows["row"] + " - " + audit_rows["column"])))
+    display(report.claims(audit_rows.assign(row=audit_rows["row"] + " - " + audit_rows["column"])))
 
 # %% [markdown]
 # ## Training and recalibration time (not comparable)
@@ -423,7 +401,7 @@ else:
     display(Markdown("Timings: **not computed**."))
 seconds = audit_rows[audit_rows["unit"] == "seconds"] if len(audit_rows) else audit_rows
 if len(seconds):
-    display(HTML(verdict_html(seconds)))
+    display(HTML(report.verdict_html(seconds)))
 
 # %% [markdown]
 # ## Our choices
@@ -468,4 +446,4 @@ if len(seconds):
 # ## Settings of this run
 
 # %%
-display(Markdown(choices_markdown(experiments)))
+display(Markdown(report.choices_markdown(experiments)))

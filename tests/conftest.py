@@ -129,3 +129,23 @@ def write_yaml(path: Path, data: dict) -> Path:
 
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
+
+
+def job_files_in(spec: dict, windows_root: Path, stem: Path, parent: Path | None = None):
+    """The files of a job whose windows a test wrote as ``windows_root/sub-<s>/``: the
+    windows of the subjects its split reads, and its outputs named ``stem.<suffix>``."""
+    from emgrepro.job_plan import JobFiles
+    from emgrepro.protocols import PROTOCOLS
+
+    needed = PROTOCOLS.get(spec["protocol"]).subjects_needed(
+        spec["fold"], spec["subjects"], spec["protocol_params"]
+    )
+    return JobFiles(
+        windows=tuple(str(Path(windows_root) / f"sub-{s}" / "windows.npz") for s in needed),
+        parent=str(parent) if parent else None,
+        init={},
+        scores=f"{stem}.csv",
+        predictions=f"{stem}.npz",
+        info=f"{stem}.json",
+        model=f"{stem}.pt",
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -35,21 +36,26 @@ def test_preprocess_settings_missing_their_window(capsys, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def _train(tmp_path, spec: str, windows_root: str) -> list[str]:
+def _train(tmp_path, spec: str, windows: str | None = None) -> list[str]:
+    if windows is None:  # a file that exists: the argument under test comes later
+        windows = str(tmp_path / "windows.npz")
+        Path(windows).touch()
     return [
-        "train", "--spec", spec, "--windows-root", windows_root,
+        "train", "--spec", spec, "--windows", windows,
         "--scores", str(tmp_path / "s.csv"), "--predictions", str(tmp_path / "p.npz"),
+        "--info", str(tmp_path / "s.json"), "--model-out", str(tmp_path / "m.pt"),
     ]  # fmt: skip
 
 
 def test_train_with_an_empty_spec_names_the_missing_keys(capsys, tmp_path):
-    line = _one_line_error(capsys, _train(tmp_path, "{}", str(tmp_path)))
+    line = _one_line_error(capsys, _train(tmp_path, "{}"))
     assert "--spec: missing paper, experiment" in line
 
 
-def test_train_with_a_missing_windows_folder(capsys, tmp_path):
-    line = _one_line_error(capsys, _train(tmp_path, "{}", str(tmp_path / "nonexistent")))
-    assert "--windows-root" in line and "nonexistent: no such folder" in line
+def test_train_with_a_missing_windows_file(capsys, tmp_path):
+    missing = str(tmp_path / "nonexistent" / "windows.npz")
+    line = _one_line_error(capsys, _train(tmp_path, "{}", missing))
+    assert "--windows" in line and "windows.npz: no such file" in line
 
 
 def test_gather_of_a_missing_file(capsys, tmp_path):
@@ -86,7 +92,7 @@ def test_report_of_a_missing_notebook(capsys, tmp_path):
 @pytest.mark.parametrize("init", ["fin", f"fin={'/nonexistent/fin.pt'}"])
 def test_train_with_a_bad_init_part(capsys, tmp_path, init):
     spec = json.dumps({"paper": "x"})
-    argv = [*_train(tmp_path, spec, str(tmp_path)), "--init", init]
+    argv = [*_train(tmp_path, spec), "--init", init]
     line = _one_line_error(capsys, argv)
     assert "--init" in line
 

@@ -9,8 +9,12 @@ import yaml
 
 from conftest import write_yaml
 from emgrepro import config as cfg
+from emgrepro.datasets.registry import dataset_subjects, is_synthetic
 from emgrepro.errors import ConfigError
+from emgrepro.job_plan import find_job
+from emgrepro.job_plan import jobs as plan_jobs
 from emgrepro.paths import CONFIG_DIR
+from emgrepro.selection import selected_experiments
 
 
 @pytest.fixture
@@ -30,13 +34,13 @@ def test_full_config_validates_with_defaults(full):
 def test_demo_config_merges_over_full():
     out = cfg.load([CONFIG_DIR / "config.yaml", CONFIG_DIR / "demo.yaml"])
     assert out["demo"] and out["sources"] == {}
-    assert cfg.is_synthetic(out, "khushaba_2ch") and cfg.is_synthetic(out, "ninapro_db2")
+    assert is_synthetic(out, "khushaba_2ch") and is_synthetic(out, "ninapro_db2")
     assert "baseline_6class" in out["experiments"]
     # each paper's demo section applies on top of its own file
     assert out["experiments"]["hristov2026_6class"]["training"]["max_epochs"] == 5
     assert out["preprocessing"]["ninapro_db2_wu"]["window"]["step_ms"] == 100
-    assert cfg.dataset_subjects(out, "khushaba_2ch") == [1, 2, 4, 5]
-    assert cfg.dataset_subjects(out, "ninapro_db2") == [1, 2, 26, 27]
+    assert dataset_subjects(out, "khushaba_2ch") == [1, 2, 4, 5]
+    assert dataset_subjects(out, "ninapro_db2") == [1, 2, 26, 27]
 
 
 @pytest.mark.parametrize(
@@ -104,23 +108,23 @@ def test_missing_source_path_is_reported(full, tmp_path):
 
 def test_jobs_cover_protocol_folds(full):
     conf = cfg.validate(full)
-    jobs = cfg.jobs(conf)
+    jobs = plan_jobs(conf)
     within = [
         j for j in jobs if j.protocol == "within_subject" and j.experiment == "baseline_6class"
     ]
     assert sorted(int(j.fold) for j in within) == [1, 2, 4, 5, 6, 8, 9, 10]
     multi = [j for j in jobs if j.protocol == "multi_subject"]
     assert {j.fold for j in multi} == {"pooled"}
-    job = cfg.find_job(conf, "baseline_6class", "loso", "td_lda", "4", 0)
+    job = find_job(conf, "baseline_6class", "loso", "td_lda", "4", 0)
     assert job.subjects == [1, 2, 4, 5, 6, 8, 9, 10]
     with pytest.raises(ConfigError, match="no job"):
-        cfg.find_job(conf, "baseline_6class", "loso", "td_lda", "3", 0)
+        find_job(conf, "baseline_6class", "loso", "td_lda", "3", 0)
 
 
 def test_papers_selects_experiments(full):
     full["papers"] = ["baseline"]
     conf = cfg.validate(full)
-    assert set(cfg.selected_experiments(conf)) == {"baseline_6class", "baseline_10class"}
+    assert set(selected_experiments(conf)) == {"baseline_6class", "baseline_10class"}
 
 
 def test_null_drops_a_protocol_or_model_from_the_run(tmp_path):
@@ -141,7 +145,7 @@ def test_null_drops_a_protocol_or_model_from_the_run(tmp_path):
     conf = cfg.load([CONFIG_DIR / "config.yaml", override])
     exp = conf["experiments"]["hristov2026_6class"]
     assert "few_shot_curve" not in exp["protocols"] and "td_lda" not in exp["models"]
-    jobs = [j for j in cfg.jobs(conf) if j.experiment == "hristov2026_6class"]
+    jobs = [j for j in plan_jobs(conf) if j.experiment == "hristov2026_6class"]
     assert jobs and {j.protocol for j in jobs} == set(exp["protocols"])
     assert {j.model for j in jobs} == {"csae", "cnn"}
     # a protocol others start from cannot be dropped silently
@@ -149,7 +153,7 @@ def test_null_drops_a_protocol_or_model_from_the_run(tmp_path):
         yaml.safe_dump({"experiments": {"hristov2026_6class": {"protocols": {"loso": None}}}})
     )
     with pytest.raises(ConfigError, match="loso"):
-        cfg.jobs(cfg.load([CONFIG_DIR / "config.yaml", override]))
+        plan_jobs(cfg.load([CONFIG_DIR / "config.yaml", override]))
 
 
 # ----------------------------------------------------------------------------- declared parameters
@@ -244,7 +248,7 @@ def test_device_and_gpu_request_follow_the_models_declaration():
 
     config = cfg.load([CONFIG_DIR / "config.yaml", CONFIG_DIR / "demo.yaml"])
     config["device"] = "cuda"
-    for job in cfg.jobs(config):
+    for job in plan_jobs(config):
         gpu = MODELS.get(job.model).uses_gpu
         assert job.device == ("cuda" if gpu else "cpu"), (job.model, job.device)
         assert MODELS.get(job.model).checkpoint == (".pt" if gpu else ".skops"), job.model

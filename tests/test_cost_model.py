@@ -10,8 +10,8 @@ import pytest
 
 from conftest import REPO
 from emgrepro.cli import main
-from emgrepro.config import JobSpec
 from emgrepro.errors import ConfigError
+from emgrepro.job_plan import JobSpec
 from emgrepro.planning import calibration as calib
 from emgrepro.planning.cost import job_cost, variant_key
 from emgrepro.planning.per_result import cost_per_result

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import torch
 
+from emgrepro.errors import EmgreproError
 from emgrepro.evaluation.cost import count_macs, count_parameters, inference_cost
 from emgrepro.models import MODELS, build_model
 from emgrepro.models.csae import CSAENet
@@ -184,3 +185,20 @@ def test_inference_cost_counts():
     first = count_macs(lambda x: conv0(x), conv0, torch.randn(1, 2, 1000))
     assert first == 500 * 16 * 2 * 9
     assert cost["macs_per_window"] > first and cost["latency_ms"] > 0
+
+
+def test_a_classical_model_declares_its_inference_cost(tmp_path):
+    """TD+LDA states its own arithmetic; a model that declares none is refused rather than
+    costed as another model."""
+    from emgrepro.preprocess.table import WindowTable
+    from test_protocols import CLASSES, store_subject
+
+    table = WindowTable([store_subject(tmp_path / "sub-1", 1)], CLASSES)
+    c, t, k = table.n_chans, table.n_times, len(CLASSES)
+    est = build_model("td_lda", n_chans=c, n_outputs=k, n_times=t)
+    est.fit(table.subset(np.arange(len(table))))
+    cost = inference_cost(est, c, t)
+    assert cost["macs_per_window"] == 8 * c * t + 5 * c * k
+    assert cost["parameters"] > 0 and cost["latency_ms"] > 0
+    with pytest.raises(EmgreproError, match="declares no inference cost"):
+        inference_cost(build_model("svm", n_chans=c, n_outputs=k, n_times=t), c, t)

@@ -13,7 +13,9 @@ import pytest
 import torch
 from torch import nn
 
-from emgrepro.config import check_parameters, load
+from conftest import job_files_in
+from emgrepro.checks import check_parameters
+from emgrepro.config import load
 from emgrepro.datasets.synthetic import write_twin
 from emgrepro.errors import ConfigError
 from emgrepro.evaluation.audit import read_published
@@ -208,7 +210,7 @@ def test_one_subject_job_end_to_end(db2_windows, tmp_path):
         "training": {"max_epochs": 2, "patience": 2, "batch_size": 16, "lr": 0.003},
     }  # fmt: skip
     out = {k: tmp_path / f"job.{k}" for k in ("csv", "npz", "pt")}
-    info = run_job(spec, db2_windows, out["csv"], out["npz"], out["pt"])
+    info = run_job(spec, job_files_in(spec, db2_windows, tmp_path / "job"))
     scores = pd.read_csv(out["csv"])
     acc = scores[scores.metric == "accuracy"]
     assert acc["subject"].tolist() == [2]

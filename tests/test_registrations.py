@@ -38,6 +38,7 @@ def test_readme_paper_table_is_the_generated_one():
 # Lowest first: a module may import from its own layer and the ones below, never above.
 LAYERS = [
     {"errors", "paths", "layout", "io", "params", "registry", "tidy", "scoring", "recording"},
+    {"schema"},
     {"checkpoint", "records"},
     {"benchmark"},
     {"resources"},
@@ -48,7 +49,8 @@ LAYERS = [
     {"training"},  # the generic loop: below every model, and knows none
     {"models"},
     {"protocols"},
-    {"config", "evaluation", "planning", "provenance"},
+    {"config", "checks", "selection", "job_plan", "evaluation", "planning", "provenance"},
+    {"analyses"},
     {
         "cli",
         "notebook",

@@ -12,6 +12,7 @@ from emgrepro import config as cfg
 from emgrepro.datasets.synthetic import write_twin
 from emgrepro.errors import ChecksumMismatch, EmgreproError, ManualDownloadRequired
 from emgrepro.fetch.sources import fetch_subject, plan_source
+from emgrepro.selection import twin_scale
 from http_server import serve
 
 
@@ -44,11 +45,11 @@ def test_files_and_twins_follow_the_exercises_the_run_reads():
     wu = _config(papers=["wu2024"])
     assert plan_source(wu, "ninapro_db2", 1).required == ["S1_E1_A1.mat"]
     demo = cfg.load([REPO / "config" / "config.yaml", REPO / "config" / "demo.yaml"])
-    assert cfg.twin_scale(demo | {"papers": ["wu2024"]}, "ninapro_db2")["exercises"] == [1]
-    assert cfg.twin_scale(demo | {"papers": ["ding2018"]}, "ninapro_db2")["exercises"] == [1, 3]
+    assert twin_scale(demo | {"papers": ["wu2024"]}, "ninapro_db2")["exercises"] == [1]
+    assert twin_scale(demo | {"papers": ["ding2018"]}, "ninapro_db2")["exercises"] == [1, 3]
     demo["synthetic"] = {**demo["synthetic"], "scale": {"ninapro_db2": {"exercises": [2]}}}
-    assert cfg.twin_scale(demo, "ninapro_db2") == {"exercises": [2]}
-    assert "exercises" not in cfg.twin_scale(demo, "khushaba_2ch")
+    assert twin_scale(demo, "ninapro_db2") == {"exercises": [2]}
+    assert "exercises" not in twin_scale(demo, "khushaba_2ch")
 
 
 def test_manual_dataset_says_where_to_get_it(tmp_path):

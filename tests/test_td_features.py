@@ -190,10 +190,18 @@ def test_a_classical_job_computes_without_importing_torch(tmp_path):
         "import json, sys\n"
         "from pathlib import Path\n"
         "from emgrepro.evaluation.run import run_job\n"
+        "from emgrepro.job_plan import JobFiles\n"
+        "from emgrepro.models.classical import ClassicalEstimator\n"
+        "save = ClassicalEstimator.save\n"
+        "def measured_save(self, path):\n"
+        "    print('torch' in sys.modules)\n"  # everything before the checkpoint
+        "    save(self, path)\n"
+        "ClassicalEstimator.save = measured_save\n"
         f"spec = json.loads({json.dumps(json.dumps(spec))})\n"
         "d = Path(sys.argv[1])\n"
-        "run_job(spec, d, d / 's.csv', d / 'p.npz')\n"
-        "print('torch' in sys.modules)\n"
+        "files = JobFiles((str(d / 'sub-1' / 'windows.npz'),), None, {}, str(d / 's.csv'),\n"
+        "                 str(d / 'p.npz'), str(d / 's.json'), str(d / 'm.skops'))\n"
+        "run_job(spec, files)\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True

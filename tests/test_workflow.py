@@ -10,6 +10,7 @@ from conftest import REPO, run_snakemake, write_yaml
 from emgrepro import config as cfg
 from emgrepro.config import paper_files
 from emgrepro.evaluation.audit import AUDIT_COLUMNS, read_published
+from emgrepro.job_plan import jobs
 from emgrepro.models import MODELS
 from emgrepro.paths import published_csv
 from emgrepro.tidy import SCORE_COLUMNS
@@ -44,7 +45,7 @@ def test_dry_run_of_full_config(tmp_path):
     rows = [line.split()[:2] for line in out.splitlines()]
     counts = {r[0]: int(r[1]) for r in rows if len(r) == 2 and r[1].isdigit()}
     config = cfg.load([REPO / "config" / "config.yaml"])
-    expected = cfg.jobs(config)
+    expected = jobs(config)
     # PyTorch models train in `train` (.pt), scikit-learn ones in `train_classical` (.skops)
     assert counts.get("train", 0) + counts.get("train_classical", 0) == len(expected)
     deep = [j for j in expected if MODELS.get(j.model).uses_gpu]

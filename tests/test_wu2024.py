@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 import torch
 
-from conftest import REPO, write_yaml
-from emgrepro.config import jobs, load
+from conftest import REPO, job_files_in, write_yaml
+from emgrepro.config import load
 from emgrepro.datasets.synthetic import write_twin
 from emgrepro.errors import ConfigError
 from emgrepro.features.window_stats import (
@@ -28,6 +28,7 @@ from emgrepro.features.window_stats import (
     window_features,
     window_features_loop,
 )
+from emgrepro.job_plan import jobs
 from emgrepro.models import build_model
 from emgrepro.preprocess.subject import preprocess_subject
 from emgrepro.preprocess.table import WindowTable
@@ -480,8 +481,8 @@ def _train_by_cli(spec: dict, windows: Path, out: Path) -> dict:
     stem = out / f"{spec['experiment']}-{spec['fold']}"
     cmd = [
         sys.executable, "-m", "emgrepro", "train", "--spec", json.dumps(spec),
-        "--windows-root", str(windows), "--scores", f"{stem}.csv",
-        "--predictions", f"{stem}.npz", "--model-out", f"{stem}.pt",
+        *job_files_in(spec, windows, stem).input_arguments(), "--scores", f"{stem}.csv",
+        "--predictions", f"{stem}.npz", "--info", f"{stem}.json", "--model-out", f"{stem}.pt",
     ]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]

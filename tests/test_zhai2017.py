@@ -21,10 +21,11 @@ import pytest
 import scipy.io
 
 from conftest import REPO
-from emgrepro.config import jobs, load
+from emgrepro.config import load
 from emgrepro.datasets.synthetic import write_twin
 from emgrepro.evaluation.run import seed_everything
 from emgrepro.features.spectrogram import SpectrogramPCA, segment_spectrograms
+from emgrepro.job_plan import jobs
 from emgrepro.models import RECALIBRATE, build_model, capabilities
 from emgrepro.paths import published_csv
 from emgrepro.preprocess.subject import preprocess_subject

@@ -102,7 +102,7 @@ def cmd_fetch(a: argparse.Namespace) -> None:
 
 
 def cmd_preprocess(a: argparse.Namespace) -> None:
-    from emgrepro.config import check_preprocessing
+    from emgrepro.checks import check_preprocessing
     from emgrepro.preprocess.subject import preprocess_subject
 
     check_preprocessing(a.prep, "--prep")
@@ -110,51 +110,44 @@ def cmd_preprocess(a: argparse.Namespace) -> None:
     log.info("subject %s: %d windows", a.subject, n)
 
 
-def _parts(items: list[str] | None) -> dict[str, Path]:
-    parts = {}
+def _named_files(items: list[str] | None, option: str, missing_hint: str) -> dict[str, Path]:
+    """``NAME=PATH`` arguments, each an existing file."""
+    named = {}
     for item in items or []:
         name, sep, path = item.partition("=")
         if not sep or not name or not path:
-            raise EmgreproError(f"--init expects PART=PATH, got '{item}'")
+            raise EmgreproError(f"{option} expects NAME=PATH, got '{item}'")
         if not Path(path).is_file():
-            raise EmgreproError(f"--init {item}: no such file; train that part first")
-        parts[name] = Path(path)
-    return parts
+            raise EmgreproError(f"{option} {item}: no such file; {missing_hint}")
+        named[name] = Path(path)
+    return named
 
 
 def cmd_train(a: argparse.Namespace) -> None:
-    from emgrepro.config import JobSpec
     from emgrepro.evaluation.run import run_job
+    from emgrepro.job_plan import JobFiles, JobSpec
 
-    init_models = _parts(a.init)
-    info = run_job(
-        JobSpec.from_dict(a.spec, "--spec").to_dict(),
-        Path(a.windows_root),
-        Path(a.scores),
-        Path(a.predictions),
-        model_out=Path(a.model_out) if a.model_out else None,
-        parent_model=Path(a.parent_model) if a.parent_model else None,
-        init_models=init_models,
-        threads=a.threads,
+    init = _named_files(a.init, "--init", "train that part first")
+    files = JobFiles(
+        windows=tuple(a.windows),
+        parent=a.parent_model,
+        init={k: str(v) for k, v in init.items()},
+        scores=a.scores,
+        predictions=a.predictions,
+        info=a.info,
+        model=a.model_out,
     )
+    info = run_job(JobSpec.from_dict(a.spec, "--spec").to_dict(), files, threads=a.threads)
     log.info("job done: %s", json.dumps({k: info[k] for k in ("n_train", "n_val", "n_test")}))
 
 
-def _check_job_inputs(job, configfiles: list[str]) -> None:
+def _check_job_inputs(files, configfiles: list[str]) -> None:
     """The windows (and parent models) a job reads must exist: say which rule makes them."""
-    from emgrepro import layout
-    from emgrepro.config import init_model_paths, parent_model_path
-    from emgrepro.protocols import PROTOCOLS
-
-    needed = PROTOCOLS.get(job.protocol).subjects_needed(
-        job.fold, job.subjects, job.protocol_params
-    )
-    inputs = [layout.path(layout.WINDOWS, prep=job.preprocessing, subject=s) for s in needed]
-    inputs += [p for p in [parent_model_path(job), *init_model_paths(job).values()] if p]
+    inputs = [*files.windows, *([files.parent] if files.parent else []), *files.init.values()]
     missing = [p for p in inputs if not Path(p).is_file()]
     if missing:
-        files = ["--configfile", *configfiles] if configfiles else []
-        command = shlex.join(["snakemake", "--cores", "all", *files, *missing])
+        extra = ["--configfile", *configfiles] if configfiles else []
+        command = shlex.join(["snakemake", "--cores", "all", *extra, *missing])
         raise EmgreproError(
             f"this job reads {len(missing)} file(s) not made yet, e.g. {missing[0]}; make "
             f"them first, from the repository root: {command}"
@@ -162,30 +155,18 @@ def _check_job_inputs(job, configfiles: list[str]) -> None:
 
 
 def cmd_job(a: argparse.Namespace) -> None:
-    """Rerun one training job by hand from the same config files Snakemake used."""
-    from emgrepro import layout
-    from emgrepro.config import find_job, init_model_paths, load, parent_model_path
+    """Rerun one training job by hand from the same config files Snakemake used, with the
+    files its rule declares (outputs under ``--out-dir``)."""
+    from emgrepro.config import load
     from emgrepro.evaluation.run import run_job
-    from emgrepro.models import MODELS
+    from emgrepro.job_plan import find_job, job_files
 
     config = load([CONFIG_DIR / "config.yaml", *a.configfile])
     job = find_job(config, a.experiment, a.protocol, a.model, a.fold, a.seed)
-    _check_job_inputs(job, a.configfile)
-    stem = f"{a.out_dir}/" + layout.path(
-        layout.JOB,
-        **{k: getattr(job, k) for k in ("experiment", "protocol", "model", "fold", "seed")},
-    )
-    info = run_job(
-        job.to_dict(),
-        Path(layout.path(layout.WINDOWS_ROOT, prep=job.preprocessing)),
-        Path(stem + ".csv"),
-        Path(stem + ".npz"),
-        model_out=Path(stem + MODELS.get(job.model).checkpoint),
-        parent_model=parent_model_path(job),
-        init_models={k: Path(v) for k, v in init_model_paths(job).items()},
-        threads=a.threads,
-    )
-    print(Path(stem + ".csv").read_text())
+    files = job_files(job).under(a.out_dir)
+    _check_job_inputs(files, a.configfile)
+    info = run_job(job.to_dict(), files, threads=a.threads)
+    print(Path(files.scores).read_text())
     log.info("fit took %.2f s", info["fit_seconds"])
 
 
@@ -199,11 +180,17 @@ def cmd_gather(a: argparse.Namespace) -> None:
             "no score files given: an empty table would look like a run that computed "
             "nothing; pass the jobs' results/scores/**/*.csv files"
         )
+    if (a.timings or a.jobs) and len(a.records) != len(a.scores):
+        raise EmgreproError(
+            f"--timings and --jobs read each job's record: {len(a.scores)} score files but "
+            f"{len(a.records)} --records; pass the results/scores/**/*.json of the same jobs"
+        )
     write_csv(gather(a.scores), a.out)
+    infos = job_infos(a.records)
     if a.timings:
-        write_csv(gather_timings(a.scores), a.timings)
+        write_csv(gather_timings(infos), a.timings)
     if a.jobs:
-        write_csv(jobs_table(job_infos(a.scores)), a.jobs)
+        write_csv(jobs_table(infos), a.jobs)
 
 
 def cmd_audit(a: argparse.Namespace) -> None:
@@ -219,6 +206,21 @@ def cmd_audit(a: argparse.Namespace) -> None:
     )
     counts = table["verdict"].value_counts().to_dict()
     log.info("audit: %d published numbers: %s", len(table), counts)
+
+
+def cmd_analyse(a: argparse.Namespace) -> None:
+    """One paper's analysis beyond the scores (emgrepro/analyses/<paper>.py)."""
+    from emgrepro import analyses
+
+    module = analyses.get(a.paper)
+    if module is None:
+        raise EmgreproError(
+            f"--paper {a.paper}: no analysis (emgrepro/analyses/ has {analyses.names()})"
+        )
+    out = Path(a.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    module.analyse(a.params, _named_files(a.input, "--input", "run its job first"), out)
+    log.info("%s analysis: %s", a.paper, ", ".join(sorted(p.name for p in out.iterdir())))
 
 
 def cmd_claims(a: argparse.Namespace) -> None:
@@ -254,7 +256,7 @@ def cmd_cost_per_result(a: argparse.Namespace) -> None:
         log.info("prediction: %s", where)
         config = json.loads(Path(a.provenance).read_text())["config"]
         predict = planned_predictor(config, figures, scale)
-    table = cost_per_result(pd.read_csv(a.audit), job_infos(a.scores), predict)
+    table = cost_per_result(pd.read_csv(a.audit), job_infos(a.records), predict)
     write_csv(table, a.out)
 
 
@@ -284,7 +286,8 @@ def cmd_plan(a: argparse.Namespace) -> None:
     """Jobs per paper; with --cost, what the run costs (see emgrepro.planning)."""
     from collections import Counter
 
-    from emgrepro.config import jobs, load
+    from emgrepro.config import load
+    from emgrepro.job_plan import jobs
 
     config = load([CONFIG_DIR / "config.yaml", *a.configfile])
     source = " ".join(dict.fromkeys(["config/config.yaml", *a.configfile]))
@@ -357,10 +360,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("train", help="run one job from its spec")
     s.add_argument("--spec", type=_json_object, required=True, help="job spec (JSON)")
-    s.add_argument("--windows-root", type=_folder, required=True)
+    s.add_argument(
+        "--windows", nargs="+", type=_file, required=True,
+        help="windows.npz of each subject the job's split reads",
+    )  # fmt: skip
     s.add_argument("--scores", required=True)
     s.add_argument("--predictions", required=True)
-    s.add_argument("--model-out", help="where to save the trained model")
+    s.add_argument("--info", required=True, help="the job's record (JSON)")
+    s.add_argument("--model-out", required=True, help="where to save the trained model")
     s.add_argument(
         "--parent-model", type=_file, help="model this job starts from (few-shot, incremental)"
     )
@@ -385,6 +392,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True)
     s.add_argument("--timings", help="also write the jobs' training times here (CSV)")
     s.add_argument("--jobs", help="also write one row per job with its settings here (CSV)")
+    s.add_argument(
+        "--records", nargs="+", type=_file, default=[], help="the jobs' records (JSON), for both"
+    )
     s.add_argument("scores", nargs="*", type=_file, help="the jobs' score files (CSV)")
     s.set_defaults(func=cmd_gather)
 
@@ -400,6 +410,13 @@ def build_parser() -> argparse.ArgumentParser:
         "published", nargs="+", type=_file, help="config/papers/<paper>.published.csv files"
     )
     s.set_defaults(func=cmd_audit)
+
+    s = sub.add_parser("analyse", help="one paper's analysis beyond the scores, for its report")
+    s.add_argument("--paper", required=True)
+    s.add_argument("--params", type=_json_object, required=True, help="its parameters (JSON)")
+    s.add_argument("--input", action="append", metavar="NAME=PATH", help="a file it reads")
+    s.add_argument("--out-dir", required=True)
+    s.set_defaults(func=cmd_analyse)
 
     s = sub.add_parser("claims", help="judge every paper's comparative claims on the scores")
     s.add_argument("--scores", type=_file, required=True)
@@ -419,9 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--calibration", type=_file, default=None, help="calibration file (default: config/)"
     )
     s.add_argument("--out", required=True)
-    s.add_argument(
-        "scores", nargs="*", type=_file, help="the jobs' score files (records beside them)"
-    )
+    s.add_argument("records", nargs="*", type=_file, help="the jobs' records (JSON)")
     s.set_defaults(func=cmd_cost_per_result)
 
     s = sub.add_parser("provenance", help="record config, input hashes, versions, commit")

@@ -1,5 +1,7 @@
 """Errors that carry what went wrong, where, and what to do about it."""
 
+import difflib
+
 
 class EmgreproError(Exception):
     """Base class: every error the pipeline raises on bad input."""
@@ -27,3 +29,9 @@ class ManualDownloadRequired(EmgreproError):
 
 class UnsafeArchiveError(EmgreproError):
     """An archive member would escape the extraction folder."""
+
+
+def did_you_mean(name: str, known: list[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest known name, or nothing."""
+    close = difflib.get_close_matches(name, known, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -7,6 +7,8 @@ Patterns hold Snakemake wildcards (``{dataset}``, ``{subject}``, ...); ``path(PA
 
 from __future__ import annotations
 
+import re
+
 # raw data
 TWIN_ARCHIVE = "resources/synthetic/{dataset}.zip"
 TWIN_SUMS = "resources/synthetic/{dataset}.SHA256SUMS"
@@ -26,6 +28,9 @@ PREDICTIONS = "results/scores/" + JOB + ".npz"
 JOB_INFO = "results/scores/" + JOB + ".json"
 MODEL = "results/models/" + JOB + ".pt"  # PyTorch models
 CLASSICAL_MODEL = "results/models/" + JOB + ".skops"  # scikit-learn models
+
+# analyses beyond the scores, for a paper's report (emgrepro/analyses/)
+ANALYSIS = "results/analysis/{paper}"
 
 # tables, reports
 SCORES_TABLE = "results/scores.csv"
@@ -54,20 +59,8 @@ def path(pattern: str, **values: object) -> str:
     return pattern.format(**values)
 
 
-def windows_dir(prep: str, subject: int | str) -> str:
-    return path(WINDOWS_ROOT, prep=prep) + f"/sub-{subject}"
-
-
-def job_paths(
-    experiment: str, protocol: str, model: str, fold: str, seed: int, checkpoint: str = ".pt"
-) -> dict[str, str]:
-    """Scores, predictions, job record and model checkpoint of one job (``checkpoint``: the
-    model's file suffix, ``.pt`` or ``.skops``)."""
-    ids = dict(experiment=experiment, protocol=protocol, model=model, fold=fold, seed=seed)
-    pattern = CLASSICAL_MODEL if checkpoint == ".skops" else MODEL
-    return {
-        "scores": path(SCORES, **ids),
-        "predictions": path(PREDICTIONS, **ids),
-        "info": path(JOB_INFO, **ids),
-        "model": path(pattern, **ids),
-    }
+def match(pattern: str, path: str) -> dict[str, str] | None:
+    """The wildcard values of ``path`` if it has the form of ``pattern``, else None."""
+    regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(pattern))
+    found = re.fullmatch(regex, str(path))
+    return found.groupdict() if found else None

@@ -9,7 +9,6 @@ keys named, instead of being ignored.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import inspect
 import types
 import typing
@@ -17,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
-from emgrepro.errors import ConfigError
+from emgrepro.errors import ConfigError, did_you_mean
 
 _REQUIRED = inspect.Parameter.empty
 
@@ -131,8 +130,7 @@ def parse(
     if unknown:
         hints = []
         for key in unknown:
-            close = difflib.get_close_matches(key, list(declared), n=1)
-            hints.append(f"'{key}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+            hints.append(f"'{key}'" + did_you_mean(key, list(declared)))
         raise ConfigError(
             f"{where}: unknown parameter {', '.join(hints)}; valid parameters are "
             f"{sorted(declared) or 'none'}"

@@ -8,7 +8,7 @@ rule), never from a notebook.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -48,12 +48,18 @@ def read_table(path) -> pd.DataFrame:
 
 @dataclass
 class PaperTables:
-    """One paper's rows of the run's tables."""
+    """One paper's rows of the run's tables, and what its report rule gave it."""
 
     paper: str
     scores: pd.DataFrame
     timings: pd.DataFrame
     audit: pd.DataFrame
+    figures: Path = Path(".")
+    experiments: dict = field(default_factory=dict)
+    paper_info: dict = field(default_factory=dict)
+    audit_rule: dict = field(default_factory=dict)
+    predictions: list[str] = field(default_factory=list)  # the paper's jobs' .npz files
+    analysis: Path | None = None  # its analysis folder (emgrepro/analyses/), if it has one
 
     @property
     def synthetic(self) -> bool:
@@ -72,6 +78,49 @@ def load_tables(paper: str, scores_csv, timings_csv=None, audit_csv=None) -> Pap
 
     tables = (read_table(p) for p in (scores_csv, timings_csv, audit_csv))
     return PaperTables(paper, *(mine(t) for t in tables))
+
+
+def report_inputs(paper: str, inputs: dict) -> dict:
+    """A report's inputs: the rule's, else the run's files where a run writes them (a
+    notebook opened by hand in the repository root)."""
+    from emgrepro import layout
+
+    defaults = {
+        "scores_csv": layout.SCORES_TABLE,
+        "timings_csv": layout.TIMINGS_TABLE,
+        "audit_csv": layout.AUDIT_TABLE,
+        "figures_dir": layout.path(layout.FIGURES, paper=paper),
+        "experiments": {},
+        "paper_info": {},
+        "audit_rule": {},
+        "predictions": sorted(
+            str(p) for p in Path(layout.PREDICTIONS.split("{")[0]).rglob("*.npz")
+        ),
+        "analysis_dir": "",
+    }
+    unknown = sorted(set(inputs) - set(defaults))
+    if unknown:
+        raise ValueError(f"report inputs: unknown key(s) {unknown}; known: {sorted(defaults)}")
+    return {**defaults, **inputs}
+
+
+def open_report(paper: str, inputs: dict, data_name: str) -> PaperTables:
+    """Every paper report's opening: whole tables, its figures folder, its rows of the
+    run's tables, and the banner a reader must see before any number."""
+    from IPython.display import Markdown, display
+
+    given = report_inputs(paper, inputs)
+    show_whole_tables()
+    tables = load_tables(paper, given["scores_csv"], given["timings_csv"], given["audit_csv"])
+    tables.figures = Path(given["figures_dir"])
+    tables.figures.mkdir(parents=True, exist_ok=True)
+    tables.experiments = given["experiments"]
+    tables.paper_info = given["paper_info"]
+    tables.audit_rule = given["audit_rule"]
+    tables.predictions = list(given["predictions"])
+    tables.analysis = Path(given["analysis_dir"]) if given["analysis_dir"] else None
+    display(Markdown(banner_markdown(tables, data_name)))
+    return tables
 
 
 def banner_markdown(tables: PaperTables, data_name: str) -> str:
@@ -387,9 +436,22 @@ def choices_markdown(experiments: dict) -> str:
     return "\n\n".join(parts) if parts else NOT_COMPUTED
 
 
-def pooled_predictions(results_dir: str, experiment: str, protocol: str, model: str):
+def job_predictions(predictions: list[str], **ids: str) -> list[str]:
+    """The prediction files of the jobs whose ids (experiment, protocol, model, fold, seed)
+    are those given."""
+    from emgrepro import layout
+
+    out = []
+    for path in predictions:
+        found = layout.match(layout.PREDICTIONS, path)
+        if found and all(found[k] == str(v) for k, v in ids.items()):
+            out.append(path)
+    return sorted(out)
+
+
+def pooled_predictions(predictions: list[str], experiment: str, protocol: str, model: str):
     """(y_true, y_pred, classes) of every test subject of one model, or None."""
-    files = sorted(Path(results_dir, "scores", experiment, protocol, model).glob("*.npz"))
+    files = job_predictions(predictions, experiment=experiment, protocol=protocol, model=model)
     if not files:
         return None
     parts = [np.load(f) for f in files]

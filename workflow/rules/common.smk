@@ -1,4 +1,5 @@
 # Imports, config validation and the helpers every rule file uses.
+import functools
 import json
 import os
 import shlex
@@ -9,12 +10,14 @@ from snakemake.settings.types import DeploymentMethod
 from snakemake.utils import min_version, update_config
 
 import emgrepro.config as emgconfig
-from emgrepro import layout, warm
+from emgrepro.datasets.registry import dataset_subjects
+from emgrepro.job_plan import job_files, jobs, uses_gpu
+from emgrepro.selection import selected_experiments, twin_scale
+from emgrepro import analyses, layout, warm
 from emgrepro.code_hash import preprocess_code, train_code
 from emgrepro.fetch.sources import check_sources, download_url, plan_source
 from emgrepro.paths import claims_csv, notebook
 from emgrepro.progress import JobLine
-from emgrepro.protocols import PROTOCOLS
 from emgrepro.resources import gpus_per_deep_job
 
 min_version("9.0")
@@ -36,7 +39,7 @@ update_config(config, emgconfig.command_line_overrides(workflow.config_settings.
 emgconfig.prepare(config)  # paper files + demo settings + the run's files, validated
 check_sources(config)
 JOBS = {
-    (j.experiment, j.protocol, j.model, j.fold, str(j.seed)): j for j in emgconfig.jobs(config)
+    (j.experiment, j.protocol, j.model, j.fold, str(j.seed)): j for j in jobs(config)
 }
 PAPERS = sorted({j.paper for j in JOBS.values()})  # papers with a report in this run
 PUBLISHED = [
@@ -113,29 +116,14 @@ def get_job(wildcards):
     return JOBS[key]
 
 
-def get_job_windows(wildcards):
-    job = get_job(wildcards)
-    needed = PROTOCOLS.get(job.protocol).subjects_needed(
-        job.fold, job.subjects, job.protocol_params
-    )
-    return [layout.path(layout.WINDOWS, prep=job.preprocessing, subject=s) for s in needed]
+def get_job_files(wildcards):
+    """Every file the job reads and writes (emgrepro/job_plan.py): the rule declares them
+    and passes them on, as the command line's named arguments."""
+    return job_files(get_job(wildcards))
 
 
 def get_job_inputs(wildcards):
-    """The windows a job reads and, for adapted models, the model it starts from."""
-    inputs = {"windows": get_job_windows(wildcards)}
-    parent = emgconfig.parent_model_path(get_job(wildcards))
-    if parent:
-        inputs["parent"] = parent
-    for part, path in emgconfig.init_model_paths(get_job(wildcards)).items():
-        inputs[f"init_{part}"] = path
-    return inputs
-
-
-def get_init_args(wildcards):
-    """``--init PART=PATH`` for each pre-trained part the job loads."""
-    parts = emgconfig.init_model_paths(get_job(wildcards))
-    return " ".join(f"--init {part}={shlex.quote(path)}" for part, path in sorted(parts.items()))
+    return get_job_files(wildcards).inputs()
 
 
 def jobs_run_here():
@@ -158,8 +146,8 @@ def get_deep_job_gpus(wildcards):
 def get_job_outputs(kind, paper=None):
     """One output (scores, info, predictions, model) of every job, or of one paper's."""
     return [
-        emgconfig.job_paths(e, p, m, f, s)[kind]
-        for (e, p, m, f, s), job in sorted(JOBS.items())
+        getattr(job_files(job), kind)
+        for _, job in sorted(JOBS.items())
         if paper is None or job.paper == paper
     ]
 
@@ -169,17 +157,7 @@ def models_using_gpu(gpu):
     as each declares (``uses_gpu``): the rule, and so the GPU request, follows it."""
     from emgrepro.models import MODELS
 
-    return "|".join(n for n in MODELS.names() if emgconfig.uses_gpu(n) == gpu)
-
-
-def get_paper_windows(paper):
-    """The windows of every subject a paper's jobs read (its report may read them)."""
-    out = set()
-    for job in JOBS.values():
-        if job.paper == paper:
-            for s in job.subjects:
-                out.add(layout.path(layout.WINDOWS, prep=job.preprocessing, subject=s))
-    return sorted(out)
+    return "|".join(n for n in MODELS.names() if uses_gpu(n) == gpu)
 
 
 def get_raw_inputs():
@@ -193,22 +171,50 @@ def get_raw_inputs():
 
 
 def get_report_parameters(paper, input, output):
-    """What a report notebook is told: its inputs, the paper's experiments, the rule."""
+    """What a paper's report notebook is told (emgrepro.report.open_report): its files,
+    the paper's experiments and the audit's rule."""
     return {
-        "scores_csv": input.scores,
-        "timings_csv": input.timings,
-        "audit_csv": input.audit,
-        "figures_dir": output.figures,
         "paper": paper,
-        "results_dir": "results",
-        "paper_info": config["paper_info"].get(paper, {}),
-        "experiments": {
-            name: {**exp, "preprocessing_settings": config["preprocessing"][exp["preprocessing"]]}
-            for name, exp in emgconfig.selected_experiments(config).items()
-            if exp["paper"] == paper
+        "inputs": {
+            "scores_csv": input.scores,
+            "timings_csv": input.timings,
+            "audit_csv": input.audit,
+            "figures_dir": output.figures,
+            "predictions": list(input.predictions),
+            "analysis_dir": input.analysis[0] if input.analysis else "",
+            "paper_info": config["paper_info"].get(paper, {}),
+            "experiments": {
+                name: {
+                    **exp,
+                    "preprocessing_settings": config["preprocessing"][exp["preprocessing"]],
+                }
+                for name, exp in selected_experiments(config).items()
+                if exp["paper"] == paper
+            },
+            "audit_rule": config["audit"],
         },
-        "audit_rule": config["audit"],
     }
+
+
+@functools.cache
+def get_analysis(paper):
+    """A paper's analysis beyond the scores (emgrepro/analyses/), if it has one and the
+    run has the jobs it reads."""
+    own = analyses.get(paper)
+    return own.plan(list(JOBS.values())) if own else None
+
+
+def get_analysis_output(paper):
+    return [layout.path(layout.ANALYSIS, paper=paper)] if get_analysis(paper) else []
+
+
+def get_analysis_arguments(paper):
+    """``--params`` and one ``--input NAME=PATH`` per file it reads, each quoted."""
+    analysis = get_analysis(paper)
+    args = ["--params", as_json(analysis.params)]
+    for name, path in sorted(analysis.inputs.items()):
+        args += ["--input", f"{name}={path}"]
+    return shlex.join(args)
 
 
 def get_final_output():

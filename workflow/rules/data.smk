@@ -19,9 +19,9 @@ rule synthesize:
     conda:
         "../../envs/data.yaml"
     params:
-        subjects=lambda wc: ",".join(map(str, emgconfig.dataset_subjects(config, wc.dataset))),
+        subjects=lambda wc: ",".join(map(str, dataset_subjects(config, wc.dataset))),
         seed=config["synthetic"]["seed"],
-        scale=lambda wc: as_json(emgconfig.twin_scale(config, wc.dataset)),
+        scale=lambda wc: as_json(twin_scale(config, wc.dataset)),
     shell:
         "python -m emgrepro synthesize --dataset {wildcards.dataset:q}"
         " --subjects {params.subjects:q} --seed {params.seed:q} --scale {params.scale:q}"

@@ -24,7 +24,7 @@ rule gather_scores:
         "../../envs/data.yaml"
     shell:
         "python -m emgrepro gather --out {output.scores:q} --timings {output.timings:q}"
-        " --jobs {output.jobs:q} {input.scores:q} > {log:q} 2>&1"
+        " --jobs {output.jobs:q} --records {input.info:q} -- {input.scores:q} > {log:q} 2>&1"
 
 
 # The run's resolved config, the sha256 of every raw file, versions, commit, host.
@@ -105,7 +105,6 @@ rule cost_per_result:
         audit=rules.audit.output.table,
         provenance=rules.provenance.output[0],
         calibration=COST_CALIBRATION,
-        scores=get_job_outputs("scores"),
         info=get_job_outputs("info"),
     output:
         table=layout.COST_PER_RESULT,
@@ -117,4 +116,27 @@ rule cost_per_result:
     shell:
         "python -m emgrepro cost-per-result --audit {input.audit:q}"
         " --provenance {input.provenance:q} --calibration {input.calibration:q}"
-        " --out {output.table:q} {input.scores:q} > {log:q} 2>&1"
+        " --out {output.table:q} {input.info:q} > {log:q} 2>&1"
+
+
+# A paper's analysis beyond the scores (emgrepro/analyses/<paper>.py), for its report.
+rule analysis:
+    message:
+        "{JOB_LINE:analyse {wildcards.paper}}"
+    input:
+        unpack(lambda wc: get_analysis(wc.paper).inputs),
+    output:
+        folder=directory(layout.ANALYSIS),
+    retries: 0  # a failure here would repeat: never resubmitted
+    log:
+        "logs/analysis/{paper}.log",
+    conda:
+        "../../envs/train.yaml"
+    params:
+        arguments=lambda wc: get_analysis_arguments(wc.paper),  # quoted by shlex.join
+    wildcard_constraints:
+        paper="|".join(analyses.names()),
+    shell:
+        "python -m emgrepro analyse --paper {wildcards.paper:q} {params.arguments}"
+        " --out-dir {output.folder:q} > {log:q} 2>&1"
+

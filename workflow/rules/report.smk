@@ -17,8 +17,7 @@ rule paper_report:
         timings=rules.gather_scores.output.timings,
         audit=rules.audit.output.table,
         predictions=lambda wc: get_job_outputs("predictions", wc.paper),
-        models=lambda wc: get_job_outputs("model", wc.paper),
-        windows=lambda wc: get_paper_windows(wc.paper),
+        analysis=lambda wc: get_analysis_output(wc.paper),
     output:
         notebook=layout.REPORT_NOTEBOOK,
         benchmark=layout.REPORT_BENCHMARK,  # the job's own figures (emgrepro/benchmark.py)

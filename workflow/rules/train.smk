@@ -23,11 +23,8 @@ rule train:
         "../../envs/train.yaml"
     params:
         spec=lambda wc: as_json(get_job(wc).to_dict()),
-        windows_root=lambda wc: layout.path(layout.WINDOWS_ROOT, prep=get_job(wc).preprocessing),
-        parent=lambda wc, input: (
-            shlex.join(["--parent-model", input.parent]) if "parent" in input.keys() else ""
-        ),
-        init=get_init_args,
+        # --windows, --parent-model, --init: the inputs above, each argument quoted
+        inputs=lambda wc: shlex.join(get_job_files(wc).input_arguments()),
         # not on the command line: a change in the code of this job's model or protocol
         # changes it, and Snakemake reruns the jobs whose parameters changed
         code=lambda wc: train_code(wc.model, wc.protocol),
@@ -38,9 +35,9 @@ rule train:
         gpu=get_deep_job_gpus,
     shell:
         "python -m emgrepro --benchmark {output.benchmark:q} train --spec {params.spec:q}"
-        " --windows-root {params.windows_root:q} --scores {output.scores:q}"
-        " --predictions {output.predictions:q} --model-out {output.model:q}"
-        " --threads {threads:q} {params.parent} {params.init} > {log:q} 2>&1"  # both quoted
+        " {params.inputs} --scores {output.scores:q} --predictions {output.predictions:q}"
+        " --info {output.info:q} --model-out {output.model:q} --threads {threads:q}"
+        " > {log:q} 2>&1"
 
 
 use rule train as train_classical with:

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from emgrepro.preprocess.table import Subset
+from emgrepro.errors import EmgreproError
 
 
 def count_parameters(module: nn.Module) -> int:
@@ -60,20 +60,15 @@ def latency_ms(fn, repeats: int = 200, warmup: int = 20) -> float:
     return float(np.median(times) * 1000)
 
 
-def td_lda_macs(n_chans: int, n_times: int, n_outputs: int) -> int:
-    """Arithmetic of TD features + LDA per window: about 8 operations per sample and
-    channel for the five features, then a (5 C) x K projection."""
-    return 8 * n_chans * n_times + 5 * n_chans * n_outputs
-
-
-def inference_cost(estimator, n_chans: int, n_times: int, sample: Subset | None = None) -> dict:
-    """Parameters, MACs and one-window latency of a fitted or fresh estimator."""
-    x = torch.randn(1, n_chans, n_times)
+def inference_cost(estimator, n_chans: int, n_times: int) -> dict:
+    """Parameters, MACs and one-window latency of a fitted or fresh estimator: a network
+    is counted on its module's layers; any other model must declare its own arithmetic
+    (``inference_macs``, ``inference_parameters``, ``predict_windows``; fitted first)."""
     module = getattr(estimator, "module", None)
     if module is not None:
+        x = torch.randn(1, n_chans, n_times)
         module.eval()
         forward = estimator.classify
-        n_outputs = estimator.n_outputs
         with torch.no_grad():
             lat = latency_ms(lambda: forward(x))
         return {
@@ -83,17 +78,20 @@ def inference_cost(estimator, n_chans: int, n_times: int, sample: Subset | None 
             "macs_per_window": count_macs(forward, module, x),
             "latency_ms": lat,
         }
-    from emgrepro.features.time_domain import td_features
-
+    missing = [
+        m
+        for m in ("inference_macs", "inference_parameters", "predict_windows")
+        if not hasattr(estimator, m)
+    ]
+    if missing:
+        raise EmgreproError(
+            f"{type(estimator).__name__} declares no inference cost ({', '.join(missing)})"
+        )
     window = np.random.default_rng(0).standard_normal((1, n_chans, n_times)).astype(np.float32)
-    lda = estimator.pipeline
-    n_outputs = estimator.n_outputs
-    if sample is not None:
-        estimator.fit(sample)
-    params = int(sum(np.size(v) for v in vars(lda[-1]).values() if isinstance(v, np.ndarray)))
+    params = estimator.inference_parameters()
     return {
         "parameters": params,
         "inference_parameters": params,
-        "macs_per_window": td_lda_macs(n_chans, n_times, n_outputs),
-        "latency_ms": latency_ms(lambda: lda.predict(td_features(window))),
+        "macs_per_window": estimator.inference_macs(),
+        "latency_ms": latency_ms(lambda: estimator.predict_windows(window)),
     }

@@ -65,21 +65,21 @@ def timing_rows(info: dict) -> list[dict]:
     return rows
 
 
-def job_infos(score_paths: list[str]) -> list[dict]:
-    """The JSON record beside each job's scores."""
+def job_infos(record_paths: list[str]) -> list[dict]:
+    """Each job's JSON record."""
     import json
     from pathlib import Path
 
-    return [json.loads(Path(p).with_suffix(".json").read_text()) for p in score_paths]
+    return [json.loads(Path(p).read_text()) for p in record_paths]
 
 
-def gather_timings(score_paths: list[str]) -> pd.DataFrame:
+def gather_timings(infos: list[dict]) -> pd.DataFrame:
     """Training times of every gradient-trained job, read from the jobs' JSON records.
 
     Kept apart from the scores: timings differ from run to run, scores must not.
     """
     rows = []
-    for info in job_infos(score_paths):
+    for info in infos:
         rows += timing_rows(info)
     df = pd.DataFrame(rows, columns=TIMING_COLUMNS)
     return df.sort_values(["paper", "experiment", "protocol", "model", "fold", "seed", "stage"])

@@ -9,7 +9,9 @@ import random
 import resource
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -22,6 +24,9 @@ from emgrepro.preprocess.table import WindowTable
 from emgrepro.preprocess.windows import SubjectWindows
 from emgrepro.protocols import PROTOCOLS
 from emgrepro.scoring import count_rows, f1_rows, score_rows
+
+if TYPE_CHECKING:  # not imported at run time: the job plan's code is not the job's code
+    from emgrepro.job_plan import JobFiles
 
 log = logging.getLogger(__name__)
 
@@ -76,27 +81,27 @@ def peak_memory_mb(device=None) -> dict[str, float]:
     return out
 
 
-def load_table(spec: dict, windows_root: Path) -> WindowTable:
+def load_table(spec: dict, windows: Sequence[Path | str]) -> WindowTable:
+    """The windows of the subjects the job's split reads, one ``windows.npz`` per subject:
+    given in full, no more, so that a rule's declared inputs are what the job reads."""
     protocol = PROTOCOLS.get(spec["protocol"])
     needed = protocol.subjects_needed(spec["fold"], spec["subjects"], spec["protocol_params"])
-    subjects = [SubjectWindows.load(Path(windows_root) / f"sub-{s}") for s in needed]
+    subjects = [SubjectWindows.load(Path(w).parent) for w in windows]
+    got = [sw.subject for sw in subjects]
+    if sorted(got) != sorted(int(s) for s in needed):
+        raise EmgreproError(
+            f"--windows: fold {spec['fold']} of {spec['protocol']} reads the windows of "
+            f"subject(s) {sorted(int(s) for s in needed)}, the files given hold {got}; pass "
+            "one windows.npz per subject (emgrepro.job_plan.job_files lists them)"
+        )
     return WindowTable(subjects, spec["classes"])
 
 
-def run_job(
-    spec: dict,
-    windows_root: Path,
-    scores_out: Path,
-    predictions_out: Path,
-    model_out: Path | None = None,
-    parent_model: Path | None = None,
-    init_models: dict[str, Path] | None = None,
-    threads: int = 1,
-) -> dict:
+def run_job(spec: dict, files: JobFiles, threads: int = 1) -> dict:
     """Run one (experiment, protocol, model, fold, seed) job and write its outputs.
 
     A job whose protocol starts from another job's model (few-shot, incremental) loads
-    ``parent_model`` first and also scores that model on the same test windows of the
+    ``files.parent`` first and also scores that model on the same test windows of the
     parent's classes (``f1_macro_base_model``) beside the adapted one
     (``f1_macro_base_classes``): the gain of adaptation, or the forgetting of extension.
     """
@@ -117,7 +122,12 @@ def run_job(
                 f"classes {parent['classes']} of the model it starts from"
             )
     split = protocol.split(
-        load_table(spec, windows_root), spec["fold"], spec["subjects"], params, spec["seed"], n_base
+        load_table(spec, files.windows),
+        spec["fold"],
+        spec["subjects"],
+        params,
+        spec["seed"],
+        n_base,
     )
     table = split.table
     if split.train.size == 0 or split.test.size == 0:
@@ -154,22 +164,22 @@ def run_job(
     base_rows = None
     frames = []
     if parent:
-        if parent_model is None:
+        if files.parent is None:
             raise EmgreproError(f"{where}: needs the model of {parent} (--parent-model)")
-        model.load(Path(parent_model))
+        model.load(Path(files.parent))
         base_rows = split.test[table.y[split.test] < n_base]
         base = table.subset(base_rows)
         frames.append(
             f1_rows("f1_macro_base_model", base.y, model.predict(base), base.subject, ids)
         )
     expected = sorted(spec.get("extra", {}).get("init", {}))
-    if sorted(init_models or {}) != expected:
+    if sorted(files.init) != expected:
         raise EmgreproError(
             f"{where}: needs the pre-trained parts {expected} (--init NAME=PATH), "
-            f"got {sorted(init_models or {})}"
+            f"got {sorted(files.init)}"
         )
-    if init_models:
-        model.initialise({k: Path(v) for k, v in init_models.items()})
+    if files.init:
+        model.initialise({k: Path(v) for k, v in files.init.items()})
     history_start = len(getattr(model, "history", []))  # a parent's epochs come before
     t0 = time.perf_counter()
     fit_info = protocol.train(model, train, val, params, n_base) or {}
@@ -211,13 +221,12 @@ def run_job(
             )
         )
     frames.append(count_rows("n_train_windows", split.train.size, test.subject, ids))
-    write_csv(pd.concat(frames, ignore_index=True), scores_out)
-    with atomic_path(predictions_out) as tmp:
+    write_csv(pd.concat(frames, ignore_index=True), files.scores)
+    with atomic_path(files.predictions) as tmp:
         with open(tmp, "wb") as fh:
             np.savez_compressed(fh, **arrays)
-    if model_out is not None:
-        with atomic_path(model_out) as tmp:
-            model.save(tmp)
+    with atomic_path(files.model) as tmp:
+        model.save(tmp)
     info = {
         "job": spec,
         "n_train": int(split.train.size),
@@ -232,5 +241,5 @@ def run_job(
         "hardware": hardware(getattr(model, "device", None), threads),
         "peak_memory_mb": peak_memory_mb(getattr(model, "device", None)),
     }
-    write_text(Path(scores_out).with_suffix(".json"), json.dumps(info, indent=2, default=str))
+    write_text(files.info, json.dumps(info, indent=2, default=str))
     return info

@@ -71,7 +71,8 @@ def _short(value: str) -> str:
 def reference_fingerprints() -> dict[tuple[str, str, str], dict[str, str]]:
     """(experiment, protocol, model) -> fingerprint under every paper's own settings, with
     every registered subject and the official sources."""
-    from emgrepro.config import jobs, resolve, validate
+    from emgrepro.config import resolve, validate
+    from emgrepro.job_plan import jobs
 
     config = validate(resolve({}))
     return {(j.experiment, j.protocol, j.model): fingerprint(j.to_dict()) for j in jobs(config)}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -177,6 +178,16 @@ class CSAE(TorchEstimator):
 
     def build_module(self) -> nn.Module:
         return CSAENet(self.n_chans, self.n_outputs, self.n_times, self.arch, self.decoder)
+
+    def encode(self, windows: np.ndarray) -> dict[str, np.ndarray]:
+        """The standardised windows, their latent code and (with a decoder) their
+        reconstruction: what a report shows of the code's sparsity."""
+        self.module.eval()
+        x = self._tensor(windows)
+        with torch.no_grad():
+            out = self.module(x)
+        arrays = {"input": x, "latent": out["latent"], "recon": out.get("recon")}
+        return {k: v.cpu().numpy() for k, v in arrays.items() if v is not None}
 
     def extend(
         self,

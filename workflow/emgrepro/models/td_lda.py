@@ -63,6 +63,19 @@ class TDLDA(ClassicalEstimator):
     def predict(self, data: Subset) -> np.ndarray:
         return self.pipeline.predict(subset_features(data, self._abs_threshold))
 
+    def predict_windows(self, windows: np.ndarray) -> np.ndarray:
+        """Classes of raw windows (n, channels, samples): the inference path alone."""
+        return self.pipeline.predict(td_features(windows, self._abs_threshold))
+
+    def inference_macs(self) -> int:
+        """Arithmetic per window: about 8 operations per sample and channel for the five
+        features, then a (5 C) x K projection."""
+        return 8 * self.n_chans * self.n_times + 5 * self.n_chans * self.n_outputs
+
+    def inference_parameters(self) -> int:
+        lda = self.pipeline[-1]
+        return int(sum(np.size(v) for v in vars(lda).values() if isinstance(v, np.ndarray)))
+
     def state(self) -> dict:
         return {"pipeline": self.pipeline, "threshold": self._abs_threshold}
 

@@ -16,8 +16,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from emgrepro.config import JobSpec
 from emgrepro.errors import ConfigError
+from emgrepro.job_plan import JobSpec
 from emgrepro.models import MODELS
 from emgrepro.planning.sizes import JobWindows
 from emgrepro.protocols import PROTOCOLS

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from emgrepro.config import JobSpec
+from emgrepro.job_plan import JobSpec
 
 COLUMNS = [
     "paper",

@@ -7,12 +7,13 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass, field
 
-from emgrepro.config import JobSpec, jobs, twin_scale
 from emgrepro.datasets.registry import is_synthetic
 from emgrepro.errors import ConfigError
+from emgrepro.job_plan import JobSpec, jobs
 from emgrepro.planning import calibration as calib
 from emgrepro.planning.cost import JobCost, job_cost
 from emgrepro.planning.sizes import job_windows, recording
+from emgrepro.selection import twin_scale
 
 
 @dataclass

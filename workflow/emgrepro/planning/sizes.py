@@ -15,10 +15,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from emgrepro.config import JobSpec
 from emgrepro.datasets.registry import get_dataset
 from emgrepro.datasets.synthetic import twin_module
 from emgrepro.errors import ConfigError
+from emgrepro.job_plan import JobSpec
 from emgrepro.preprocess.windows import ms_to_samples
 from emgrepro.protocols import PROTOCOLS
 
