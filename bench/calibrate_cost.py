@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -140,6 +141,16 @@ def _time_fit(v: dict, n: int) -> tuple[float, float]:
     return fit, time.process_time() - t0
 
 
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _memory_budget_mb() -> float:
+    """What one measurement may hold: a quarter of this machine's memory (several run at
+    a time)."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20 / 4
+
+
 def _smallest_fit(v: dict, n: int) -> int:
     """The smallest window count from ``n`` up (doubling) that the model can fit: a model
     that needs more windows than that (a PCA of 25 components) says so with a ConfigError."""
@@ -170,13 +181,20 @@ def measure_one(v: dict, seconds: float) -> dict:
     network = bool(MODELS.get(v["model"]).uses_gpu)  # imports torch if the model needs it
     seed_everything(0, 1)  # then one thread for torch too, as a job has
     fixed, exponent = 0.0, 1.0
+    batch_mb = 0.0
     if network:
-        small = max(min(int(v["training"].get("batch_size", 32)), 16), 2 * v["n_classes"])
+        batch = int(v["training"].get("batch_size", 32))
+        small = max(min(batch, 16), 2 * v["n_classes"])
         small = _smallest_fit(v, small)  # warm-up: the first fit pays one-off costs
         t_small, _ = _time_fit(v, small)
+        rss_small = _peak_rss_mb()
         t_probe, _ = _time_fit(v, 4 * small)
         per_window = max((t_probe - t_small) / (3 * small), 1e-6)
         n = int(min(MAX_WINDOWS, max(4 * small, seconds / per_window)))
+        if batch >= 4 * small:  # one batch held all the probe's windows: memory grew with it
+            batch_mb = max(_peak_rss_mb() - rss_small, 0.0) / (3 * small)
+        if batch_mb:  # a batch as large as the job's may not fit here (Wu's 4,000 windows)
+            n = min(n, max(4 * small, int((_memory_budget_mb() - _peak_rss_mb()) / batch_mb)))
         fit, pred = _time_fit(v, n)
         fixed = float(np.clip(t_small - (fit - t_small) * small / (n - small), 0.0, t_small))
     else:
@@ -190,8 +208,11 @@ def measure_one(v: dict, seconds: float) -> dict:
         "fixed_s": round(fixed, 4),
         "predict_s": round(pred, 4),
         "exponent": round(exponent, 3),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
         "data_mb": round(n * v["n_times"] * v["n_chans"] * 4 / 2**20, 1),
+        # memory a network's batch adds per window it holds (0: not measured, or batches
+        # smaller than the probe); the plan adds it for the job's own batch size
+        "batch_mb_per_window": round(batch_mb, 4),
     }
 
 

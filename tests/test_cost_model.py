@@ -102,6 +102,18 @@ def test_a_network_job_costs_its_epochs_and_its_memory():
     assert c.seconds == pytest.approx((c.low + c.high) / 2)
 
 
+def test_a_batch_that_grows_memory_is_added_at_the_jobs_own_size():
+    """Measured at 100 windows in one batch (0.5 MB each), a job whose batch holds 4,000
+    windows (Wu 2024's) needs 40 times that batch memory; one of 32 windows less."""
+    w = JobWindows(5000, 0, 50, 1, 1_000_000, 2, 1000)
+    data = 1_000_000 * 2 * 4 / 2**20
+    big = job_cost(_job(training={"batch_size": 4000, "max_epochs": 1}), w,
+                   _calibration(batch_mb_per_window=0.5))  # fmt: skip
+    assert big.memory_mb == pytest.approx(500 - 100 - 0.5 * 100 + data + 0.5 * 4000)
+    small = job_cost(_job(), w, _calibration(batch_mb_per_window=0.5))
+    assert small.memory_mb == pytest.approx(500 - 100 - 0.5 * 32 + data + 0.5 * 32)
+
+
 def test_samples_per_window_and_the_exponent_scale_the_cost():
     # half the samples per window, windows at the power 1.5 (an SVM-like fit)
     w = JobWindows(400, 0, 0, 1, 0, 2, 500)

@@ -124,6 +124,16 @@ def test_real_audit_and_report(khushaba_real_run):
         p.name for p in (khushaba_real_run / "results" / "figures" / "hristov2026").glob("*.png")
     }
     assert {"few_shot_curve.png", "confusion_matrices.png", "reconstructions.png"} <= figures
+    # the analysis rule computed what the report shows; the notebook only read it
+    analysis = khushaba_real_run / "results" / "analysis" / "hristov2026"
+    latent = pd.read_csv(analysis / "latent.csv").iloc[0]
+    assert latent["subject"] == min(KHUSHABA_REAL_SUBJECTS) and latent["windows"] > 0
+    assert 0 < latent["near_zero_share"] < 1
+    assert f"{100 * latent['near_zero_share']:.1f} %" in html
+    cost = pd.read_csv(analysis / "inference_cost.csv").set_index("model")
+    assert set(cost.index) == {"csae", "td_lda"}, "the models the run has (cnn left out)"
+    assert (cost["latency_ms"] > 0).all()
+    assert cost.loc["csae", "inference_parameters"] < cost.loc["csae", "parameters"]
 
 
 # ----------------------------------------------------------------------------- published

@@ -78,6 +78,16 @@ def _entry(job: JobSpec, calibration: dict) -> tuple[dict, str]:
     return others[0], "other hyper-parameters"
 
 
+def job_memory_mb(m: dict, w: JobWindows, batch_size: int) -> float:
+    """The variant's measured peak, less the constructed windows and the batch it held
+    then, plus the recordings the job reads (float32) and the batch the job holds."""
+    per_window = m.get("batch_mb_per_window", 0.0)
+    held = min(batch_size, m["windows"]) if batch_size else 0
+    base = max(0.0, m["peak_rss_mb"] - m.get("data_mb", 0.0) - per_window * held)
+    job_batch = min(batch_size, w.n_train) if batch_size else 0
+    return base + w.samples * w.n_chans * 4 / 2**20 + per_window * job_batch
+
+
 def job_cost(job: JobSpec, w: JobWindows, calibration: dict, scale: float = 1.0) -> JobCost:
     """The job's compute seconds (times ``scale``: this machine against the calibration's)
     and peak memory."""
@@ -108,8 +118,7 @@ def job_cost(job: JobSpec, w: JobWindows, calibration: dict, scale: float = 1.0)
             + _scaled(pred, n, w.n_val, 1.0, ratio)
             + test
         )
-    base_mb = max(0.0, m["peak_rss_mb"] - m.get("data_mb", 0.0))
-    memory = base_mb + w.samples * w.n_chans * 4 / 2**20
+    memory = job_memory_mb(m, w, int(job.training.get("batch_size", 0) or 0))
     return JobCost(
         paper=job.paper,
         model=job.model,
