@@ -184,19 +184,23 @@ def measure_one(v: dict, seconds: float) -> dict:
     batch_mb = 0.0
     if network:
         batch = int(v["training"].get("batch_size", 32))
-        small = max(min(batch, 16), 2 * v["n_classes"])
-        small = _smallest_fit(v, small)  # warm-up: the first fit pays one-off costs
+        tiny = _smallest_fit(v, 2)  # warm-up: the first fit pays one-off costs
+        before = _peak_rss_mb()
+        _time_fit(v, 2 * tiny)
+        if batch >= 2 * tiny:  # one batch held every window: the memory grew with them
+            batch_mb = max(_peak_rss_mb() - before, 0.0) / tiny
+        # the windows one batch may hold here (Wu 2024's LSTM-FIN: hundreds of MB each)
+        room = _memory_budget_mb() - _peak_rss_mb()
+        fits = max(tiny, int(room / batch_mb)) if batch_mb else MAX_WINDOWS
+        small = max(tiny, min(max(min(batch, 16), 2 * v["n_classes"]), fits // 4))
         t_small, _ = _time_fit(v, small)
-        rss_small = _peak_rss_mb()
-        t_probe, _ = _time_fit(v, 4 * small)
-        per_window = max((t_probe - t_small) / (3 * small), 1e-6)
-        n = int(min(MAX_WINDOWS, max(4 * small, seconds / per_window)))
-        if batch >= 4 * small:  # one batch held all the probe's windows: memory grew with it
-            batch_mb = max(_peak_rss_mb() - rss_small, 0.0) / (3 * small)
-        if batch_mb:  # a batch as large as the job's may not fit here (Wu's 4,000 windows)
-            n = min(n, max(4 * small, int((_memory_budget_mb() - _peak_rss_mb()) / batch_mb)))
+        t_probe, _ = _time_fit(v, 4 * small) if 4 * small <= fits else (t_small, None)
+        probed = 4 * small if 4 * small <= fits else small
+        per_window = max((t_probe - t_small) / max(probed - small, 1), t_small / small, 1e-6)
+        n = int(min(MAX_WINDOWS, fits, max(probed, seconds / per_window)))
         fit, pred = _time_fit(v, n)
-        fixed = float(np.clip(t_small - (fit - t_small) * small / (n - small), 0.0, t_small))
+        slope = (fit - t_small) / (n - small) if n > small else 0.0
+        fixed = float(np.clip(t_small - slope * small, 0.0, t_small))
     else:
         (n1, t1, _), (n2, t2, _), (n, fit, pred) = [(k, *_time_fit(v, k)) for k in CLASSICAL_SIZES]
         fixed = float(np.clip(t1 - (t2 - t1) * n1 / (n2 - n1), 0.0, t1))

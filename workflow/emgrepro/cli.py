@@ -312,13 +312,23 @@ def cmd_plan(a: argparse.Namespace) -> None:
         "datasets.yaml `size`; a synthetic twin's own scale), split by each job's protocol",
         "per job: measured seconds per training and inference window of its model variant, "
         "scaled by its windows and samples per window; memory: the variant's measured "
-        "process peak plus the recordings it reads (float32)",
+        "process peak plus the recordings it reads (float32) and, for a network, the "
+        "memory its batch holds at the job's batch size (measured per window)",
         "around training: fetch and preprocessing per subject, one report per paper, "
         "Snakemake's measured start and per-job overhead"
         + ("; each job a fresh process (measured start-up)" if cold else ""),
     ]
     if machine.slurm_jobs:
         p.notes.append("Slurm: time in the queue is not included")
+    here_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20
+    too_big = Counter(c.paper for c in p.costs if c.memory_mb > here_mb)
+    if too_big:
+        papers = ", ".join(f"{k} ({n})" for k, n in sorted(too_big.items()))
+        p.notes.append(
+            f"MEMORY: {sum(too_big.values())} job(s) need more than this machine's "
+            f"{here_mb / 1024:,.0f} GiB: {papers}; they cannot run here as configured "
+            "(a smaller batch_size lowers a network's peak)"
+        )
     other = sum(c.calibrated != "exact" for c in p.costs)
     if other:
         p.notes.append(
