@@ -73,6 +73,7 @@ RULE_LOGS = {
     "preprocess": "logs/preprocess/*/*.log",
     "train": "logs/train/hristov2026_6class/within_subject/cnn/*.log",
     "train_classical": "logs/train/baseline_6class/within_subject/td_lda/*.log",
+    "analysis": "logs/analysis/*.log",
     "gather_scores": "logs/gather_scores.log",
     "provenance": "logs/provenance.log",
     "audit": "logs/audit.log",
