@@ -131,6 +131,14 @@ def write_yaml(path: Path, data: dict) -> Path:
     return path
 
 
+def window_files(folder: Path) -> tuple[Path, Path]:
+    """A subject's filtered signal and window index in ``folder``, named as the workflow
+    names them (layout.SIGNAL, layout.WINDOWS)."""
+    from emgrepro import layout
+
+    return tuple(Path(folder) / Path(p).name for p in (layout.SIGNAL, layout.WINDOWS))
+
+
 def job_files_in(spec: dict, windows_root: Path, stem: Path, parent: Path | None = None):
     """The files of a job whose windows a test wrote as ``windows_root/sub-<s>/``: the
     windows of the subjects its split reads, and its outputs named ``stem.<suffix>``."""

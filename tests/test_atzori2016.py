@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import torch
 
-from conftest import SHARED_DATA, need_shared, run_snakemake, write_yaml
+from conftest import SHARED_DATA, need_shared, run_snakemake, window_files, write_yaml
 from emgrepro.config import load
 from emgrepro.datasets.synthetic import write_twin
 from emgrepro.errors import ConfigError
@@ -54,7 +54,9 @@ def db1(tmp_path_factory) -> dict[int, SubjectWindows]:
             raw = root / "raw" / f"sub-{s}"
             raw.mkdir(parents=True)
             (raw / f"S{s}_A1_E1.mat").write_bytes(zf.read(f"s{s}/S{s}_A1_E1.mat"))
-            preprocess_subject("ninapro_db1", s, raw, PREP, root / "win" / f"sub-{s}")
+            preprocess_subject(
+                "ninapro_db1", s, raw, PREP, *window_files(root / "win" / f"sub-{s}")
+            )
             out[s] = SubjectWindows.load(root / "win" / f"sub-{s}")
     return out
 

@@ -31,7 +31,9 @@ def test_fetch_plan_that_is_not_an_object(capsys, tmp_path):
 def test_preprocess_settings_missing_their_window(capsys, tmp_path):
     prep = json.dumps({"dataset": "khushaba_2ch"})
     argv = ["preprocess", "--prep", prep, "--subject", "1", "--raw", str(tmp_path)]
-    line = _one_line_error(capsys, [*argv, "--out-dir", str(tmp_path / "out")])
+    out = ["--signal", str(tmp_path / "out" / "signal.npy")]
+    out += ["--windows", str(tmp_path / "out" / "windows.npz")]
+    line = _one_line_error(capsys, [*argv, *out])
     assert "--prep" in line and "window" in line
     assert not (tmp_path / "out").exists()
 

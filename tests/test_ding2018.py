@@ -13,7 +13,7 @@ import pytest
 import torch
 from torch import nn
 
-from conftest import job_files_in
+from conftest import job_files_in, window_files
 from emgrepro.checks import check_parameters
 from emgrepro.config import load
 from emgrepro.datasets.synthetic import write_twin
@@ -167,7 +167,9 @@ def db2_windows(tmp_path_factory):
             for ex in (1, 2, 3):
                 name = f"S{s}_E{ex}_A1.mat"
                 (raw / name).write_bytes(zf.read(f"DB2_s{s}/{name}"))
-            preprocess_subject("ninapro_db2", s, raw, PREP, root / "win" / f"sub-{s}")
+            preprocess_subject(
+                "ninapro_db2", s, raw, PREP, *window_files(root / "win" / f"sub-{s}")
+            )
     return root / "win"
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import torch
 
-from conftest import REPO, job_files_in, write_yaml
+from conftest import REPO, job_files_in, window_files, write_yaml
 from emgrepro.config import load
 from emgrepro.datasets.synthetic import write_twin
 from emgrepro.errors import ConfigError
@@ -65,7 +65,9 @@ def db2(tmp_path_factory) -> dict[int, SubjectWindows]:
             raw = root / "raw" / f"sub-{s}"
             raw.mkdir(parents=True)
             (raw / f"S{s}_E1_A1.mat").write_bytes(zf.read(f"DB2_s{s}/S{s}_E1_A1.mat"))
-            preprocess_subject("ninapro_db2", s, raw, PREP, root / "win" / f"sub-{s}")
+            preprocess_subject(
+                "ninapro_db2", s, raw, PREP, *window_files(root / "win" / f"sub-{s}")
+            )
             out[s] = SubjectWindows.load(root / "win" / f"sub-{s}")
     return out
 

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import scipy.io
 
-from conftest import REPO
+from conftest import REPO, window_files
 from emgrepro.config import load
 from emgrepro.datasets.synthetic import write_twin
 from emgrepro.evaluation.run import seed_everything
@@ -64,7 +64,9 @@ def _twin(root: Path, drift: float) -> dict[int, SubjectWindows]:
             raw = root / "raw" / f"sub-{s}"
             raw.mkdir(parents=True)
             (raw / f"S{s}_E1_A1.mat").write_bytes(zf.read(f"DB2_s{s}/S{s}_E1_A1.mat"))
-            preprocess_subject("ninapro_db2", s, raw, PREP, root / "win" / f"sub-{s}")
+            preprocess_subject(
+                "ninapro_db2", s, raw, PREP, *window_files(root / "win" / f"sub-{s}")
+            )
             out[s] = SubjectWindows.load(root / "win" / f"sub-{s}")
     return out
 

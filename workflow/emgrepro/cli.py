@@ -106,7 +106,9 @@ def cmd_preprocess(a: argparse.Namespace) -> None:
     from emgrepro.preprocess.subject import preprocess_subject
 
     check_preprocessing(a.prep, "--prep")
-    n = preprocess_subject(a.prep["dataset"], a.subject, Path(a.raw), a.prep, Path(a.out_dir))
+    n = preprocess_subject(
+        a.prep["dataset"], a.subject, Path(a.raw), a.prep, Path(a.signal), Path(a.windows)
+    )
     log.info("subject %s: %d windows", a.subject, n)
 
 
@@ -365,7 +367,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--prep", type=_json_object, required=True, help="preprocessing (JSON)")
     s.add_argument("--subject", type=int, required=True)
     s.add_argument("--raw", type=_folder, required=True, help="the subject's raw files")
-    s.add_argument("--out-dir", required=True)
+    s.add_argument("--signal", required=True, help="filtered signal to write (.npy)")
+    s.add_argument("--windows", required=True, help="window index to write (.npz, same folder)")
     s.set_defaults(func=cmd_preprocess)
 
     s = sub.add_parser("train", help="run one job from its spec")

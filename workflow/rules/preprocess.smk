@@ -16,11 +16,11 @@ rule preprocess:
         "../../envs/preprocess.yaml"
     params:
         prep=lambda wc: as_json(config["preprocessing"][wc.prep]),
-        out_dir=lambda wc, output: Path(output.windows).parent,
         code=lambda wc: preprocess_code(config["preprocessing"][wc.prep]["dataset"]),
     group:
         "preprocess"
     shell:
         "python -m emgrepro --benchmark {output.benchmark:q} preprocess --prep {params.prep:q}"
-        " --subject {wildcards.subject:q} --raw {input.raw:q} --out-dir {params.out_dir:q}"
+        " --subject {wildcards.subject:q} --raw {input.raw:q}"
+        " --signal {output.signal:q} --windows {output.windows:q}"
         " > {log:q} 2>&1"

@@ -20,21 +20,32 @@ def read_subject(dataset: str, subject: int, raw_dir: Path, exercises=None) -> R
 
 
 def preprocess_subject(
-    dataset: str, subject: int, raw_dir: Path, prep: dict[str, Any], out_dir: Path
+    dataset: str,
+    subject: int,
+    raw_dir: Path,
+    prep: dict[str, Any],
+    signal_path: Path,
+    windows_path: Path,
 ) -> int:
-    """Write ``signal.npy`` (filtered, float32) and ``windows.npz``; return the window count.
+    """Write the filtered signal (float32 .npy) and its window index (.npz); return the
+    window count.
 
-    The signal is filtered in place, a few channels of one segment at a time, so peak
-    memory is the recording plus one small float64 block.
+    The index names its signal by file name (a windows folder can move whole), so both
+    files sit in one folder. The signal is filtered in place, a few channels of one segment
+    at a time, so peak memory is the recording plus one small float64 block.
     """
-    out_dir = Path(out_dir)
+    signal_path, windows_path = Path(signal_path), Path(windows_path)
+    if signal_path.parent.resolve() != windows_path.parent.resolve():
+        raise ValueError(
+            f"the signal ({signal_path}) and its windows ({windows_path}) must be in one "
+            "folder: the window index finds its signal by file name"
+        )
     rec = read_subject(dataset, subject, raw_dir, prep.get("exercises"))
     rec.repetition = rest_repetitions(
         rec.labels, rec.repetition, rec.segment_bounds(), prep.get("rest_repetition", "none")
     )
-    signal_path = out_dir / "signal.npy"
     filter_recording(rec, prep.get("filter"), rec.signal)
     with atomic_path(signal_path) as tmp:
         with open(tmp, "wb") as fh:
             np.save(fh, rec.signal)
-    return write_windows(rec, signal_path, out_dir / "windows.npz", prep["window"])
+    return write_windows(rec, signal_path, windows_path, prep["window"])
