@@ -12,11 +12,14 @@
 #
 # Each paper's comparative claims (`config/papers/<paper>.claims.csv`) judged on every
 # dataset the run computed both sides on, paired over subjects (bootstrap interval of the
-# mean difference, Wilcoxon signed-rank p), as the audit judges published differences.
-# `results/claims.csv`, written by the claims rule; this report only reads it.
+# mean difference, Wilcoxon signed-rank p), as the audit judges published differences; then
+# the cross-paper grid: each claim experiment's models on every dataset the run met them
+# on. `results/claims.csv` and `results/grid.csv`, written by the claims rule; this report
+# only reads them.
 
 # %% tags=["parameters"]
 claims_csv = "results/claims.csv"
+grid_csv = "results/grid.csv"
 figures_dir = "results/figures/claims"
 
 # %%
@@ -135,4 +138,57 @@ else:
     ax.set_title("Claims: this run's paired differences")
     plt.tight_layout()
     plt.savefig(FIG / "claims.png", dpi=120)
+    plt.show()
+
+# %% [markdown]
+# ## The cross-paper grid: each paper's models on each dataset
+#
+# Each model of the claim experiments on every dataset this run met it on (the paper's own
+# and those of its `grid` section, run with `grid: true`), on the within-subject split:
+# mean ± sd over subjects (%) and, in brackets, the rank within the paper's experiment on
+# that dataset. First how each paper's models meet each dataset, or why they cannot.
+
+# %%
+grid = pd.read_csv(grid_csv, keep_default_na=False, na_values=[""])
+for column in ("mean", "sd", "n", "rank"):
+    grid[column] = pd.to_numeric(grid[column], errors="coerce")
+meets = grid[["paper", "dataset", "status", "how"]].drop_duplicates()
+if meets.empty:
+    display(Markdown("No claim experiment was run: the grid is empty."))
+else:
+    display(
+        meets.rename(columns={"status": "pair", "how": "how the models meet the dataset"})
+        .style.hide(axis="index")
+        .set_properties(**{"text-align": "left", "white-space": "normal"})
+    )
+
+# %%
+run = grid[grid["status"] == "run"].copy()
+if not run.empty:
+
+    def _cell(r) -> str:
+        sd = "" if pd.isna(r["sd"]) else f" ± {r['sd']:.1f}"
+        return f"{r['mean']:.1f}{sd} ({int(r['rank'])})"
+
+    run["cell"] = [_cell(r) for _, r in run.iterrows()]
+    run["dataset"] = run["dataset"] + np.where(run["data"] == "synthetic", " (synthetic)", "")
+    wide = run.pivot_table(
+        index=["paper", "experiment", "model"], columns="dataset", values="cell", aggfunc="first"
+    ).fillna("—")
+    display(wide)
+    values = run.pivot_table(
+        index=["paper", "model"], columns="dataset", values="mean", aggfunc="mean"
+    )
+    fig, ax = plt.subplots(figsize=(2.2 + 1.6 * values.shape[1], 0.32 * len(values) + 1.5))
+    image = ax.imshow(values.to_numpy(float), aspect="auto", cmap="viridis", vmin=0, vmax=100)
+    for (i, j), v in np.ndenumerate(values.to_numpy(float)):
+        if np.isfinite(v):
+            ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7,
+                    color="white" if v < 60 else "black")  # fmt: skip
+    ax.set_xticks(range(values.shape[1]), values.columns, rotation=20, ha="right")
+    ax.set_yticks(range(len(values)), [f"{p}: {m}" for p, m in values.index], fontsize=7)
+    fig.colorbar(image, ax=ax, label="mean over subjects (%)")
+    ax.set_title("The cross-paper grid (within-subject split)")
+    plt.tight_layout()
+    plt.savefig(FIG / "grid.png", dpi=120)
     plt.show()

@@ -23,6 +23,9 @@ CAPTIONS: dict[str, dict[str, str]] = {
         "interval, coloured by verdict, and the published size (x) where the paper gives "
         "one (results/claims.csv). Regenerates the comparisons the papers state in their "
         "text and tables, one per claim and dataset.",
+        "grid": "The cross-paper grid: mean over subjects (%) of each claim experiment's "
+        "models (rows, by paper) on each dataset the run met them on (columns), on the "
+        "within-subject split; one colour scale (results/grid.csv). " + NO_COUNTERPART,
     },
     "baseline": {
         "f1_per_subject": "Macro F1 (%) of time-domain features + LDA per protocol and "

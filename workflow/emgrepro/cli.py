@@ -233,6 +233,7 @@ def cmd_claims(a: argparse.Namespace) -> None:
         provenance_json=Path(a.provenance),
         claims=[Path(p) for p in a.claims],
         out=Path(a.out),
+        grid_out=Path(a.grid_out) if a.grid_out else None,
     )
     counts = table["verdict"].value_counts().to_dict()
     log.info("claims: %d claim x dataset rows: %s", len(table), counts)
@@ -437,6 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--provenance", type=_file, required=True, help="the run's provenance.json (its config)"
     )
     s.add_argument("--out", required=True)
+    s.add_argument("--grid-out", help="the claim experiments' models over datasets (CSV)")
     s.add_argument("claims", nargs="*", type=_file, help="config/papers/<paper>.claims.csv files")
     s.set_defaults(func=cmd_claims)
 

@@ -129,6 +129,79 @@ def _paper_layer(user: dict, papers: dict[str, dict]) -> dict:
     return base
 
 
+def _grid_names(papers: dict[str, dict]) -> dict[str, str]:
+    """Every grid experiment the paper files declare, by name: its paper experiment."""
+    return {
+        grid_name(name, dataset): name
+        for data in papers.values()
+        for dataset, entry in (data.get("grid") or {}).items()
+        for name in entry.get("experiments") or {}
+    }
+
+
+GRID_SUFFIX = "_on_"  # a grid experiment's name: <experiment>_on_<dataset>
+
+
+def grid_name(experiment: str, dataset: str) -> str:
+    return f"{experiment}{GRID_SUFFIX}{dataset}"
+
+
+def _grid_experiments(base: dict, pid: str, grid: dict, papers_layer: dict) -> None:
+    """Add a paper's grid experiments to ``base``: each of its experiments named for a
+    dataset, over the experiment's own keys as the run has them (demo settings and the
+    user's keys included), as <name>_on_<dataset>. An experiment the run leaves out (null)
+    keeps its grid copies, from the paper's own keys (``papers_layer``): a run on other
+    datasets drops the originals, and a copy is dropped by its own name."""
+    from emgrepro.datasets.registry import all_datasets
+
+    known = all_datasets()
+    where = f"config/papers/{pid}.yaml grid"
+    for dataset, entry in grid.items():
+        if dataset not in known:
+            raise ConfigError(
+                f"{where}: unknown dataset '{dataset}'{did_you_mean(dataset, list(known))}"
+            )
+        if "not_applicable" in entry:
+            continue
+        for name, prep in (entry.get("preprocessing") or {}).items():
+            if name in papers_layer["preprocessing"]:
+                raise ConfigError(
+                    f"{where}/{dataset}/preprocessing: '{name}' is already defined; give the "
+                    "grid's preprocessing its own name"
+                )
+            if prep.get("dataset") != dataset:
+                raise ConfigError(
+                    f"{where}/{dataset}/preprocessing/{name}: its dataset must be '{dataset}'"
+                )
+            new = copy.deepcopy(prep)
+            _merge(new, base["preprocessing"].get(name) or {})  # the user's keys of it
+            base["preprocessing"][name] = new
+        for name, override in entry["experiments"].items():
+            own = base["experiments"].get(name) or papers_layer["experiments"].get(name)
+            if own is None or own["paper"] != pid:
+                mine = [n for n, e in base["experiments"].items() if e["paper"] == pid]
+                raise ConfigError(
+                    f"{where}/{dataset}/experiments: '{name}' is not an experiment of {pid}"
+                    + did_you_mean(name, mine)
+                )
+            if base["preprocessing"][own["preprocessing"]]["dataset"] == dataset:
+                raise ConfigError(
+                    f"{where}/{dataset}/experiments/{name}: the experiment already runs on "
+                    f"'{dataset}'; the grid repeats an experiment on other datasets only"
+                )
+            new = copy.deepcopy(own)
+            _merge(new, override or {})
+            prep = base["preprocessing"].get(new["preprocessing"], {})
+            if prep.get("dataset") != dataset:
+                raise ConfigError(
+                    f"{where}/{dataset}/experiments/{name}: give it a preprocessing of "
+                    f"'{dataset}' (it reads '{new['preprocessing']}', of "
+                    f"'{prep.get('dataset')}')"
+                )
+            new["grid_of"] = name
+            base["experiments"][grid_name(name, dataset)] = new
+
+
 def _check_user_experiments(user: dict, known: dict) -> None:
     """An override of an experiment that no paper defines is a typo unless it is a whole
     new experiment (one that names its paper)."""
@@ -161,9 +234,19 @@ def resolve(user: dict, papers_dir: Path | str = PAPERS_DIR) -> dict:
     papers = paper_files(str(papers_dir))
     user = _plain(user)
     base = _paper_layer(user, papers)
-    _check_user_experiments(user, base["experiments"])
+    grid = _grid_names(papers) if user.get("grid") else {}
+    _check_user_experiments(user, {**base["experiments"], **grid})
     config = copy.deepcopy(base)
     _merge(config, {k: v for k, v in user.items() if k != "paper_info"})
+    if grid:  # after the user's keys: the grid repeats each experiment as the run has it
+        own = {n: config["experiments"].pop(n) for n in grid if n in config["experiments"]}
+        for pid, data in papers.items():
+            _grid_experiments(config, pid, data.get("grid") or {}, base)
+        for name, override in own.items():  # the user's keys of a grid experiment itself
+            if override is None or name not in config["experiments"]:
+                config["experiments"][name] = override
+            else:
+                _merge(config["experiments"][name], override)
     _drop_nulls(config)
     config["paper_info"] = {
         pid: {
@@ -174,6 +257,7 @@ def resolve(user: dict, papers_dir: Path | str = PAPERS_DIR) -> dict:
             "published": data["published"],
             "source_document": data.get("source_document", ""),
             "audit": data["audit"],
+            "grid": copy.deepcopy(data.get("grid") or {}),
             "published_csv": str(published_csv(pid, Path(papers_dir))),
             "reference": {
                 "preprocessing": base_reference(papers, pid, "preprocessing"),

@@ -39,6 +39,7 @@ JOBS_TABLE = "results/jobs.csv"
 PROVENANCE = "results/provenance.json"
 AUDIT_TABLE = "results/audit.csv"
 CLAIMS_TABLE = "results/claims.csv"
+GRID_TABLE = "results/grid.csv"  # the claim experiments' models over datasets
 COST_PER_RESULT = "results/cost_per_result.csv"
 REPORT_NOTEBOOK = "results/reports/{paper}.ipynb"
 REPORT_HTML = "results/reports/{paper}.html"

@@ -89,6 +89,12 @@ rule claims:
             category="claims",
             labels={"paper": "all", "file": "claims.csv"},
         ),
+        grid=report(
+            layout.GRID_TABLE,
+            caption="../report/grid_table.rst",
+            category="claims",
+            labels={"paper": "all", "file": "grid.csv"},
+        ),
     retries: 0  # a failure here would repeat: never resubmitted
     log:
         "logs/claims.log",
@@ -96,7 +102,7 @@ rule claims:
         "../../envs/data.yaml"
     shell:
         "python -m emgrepro claims --scores {input.scores:q} --provenance {input.provenance:q}"
-        " --out {output.table:q} {input.claims:q} > {log:q} 2>&1"
+        " --out {output.table:q} --grid-out {output.grid:q} {input.claims:q} > {log:q} 2>&1"
 
 
 # Per published number: the compute seconds its jobs spent, and the plan's prediction.

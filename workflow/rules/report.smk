@@ -104,6 +104,7 @@ rule claims_report:
     input:
         notebook=str(notebook(layout.CLAIMS_REPORT)),
         claims=rules.claims.output.table,
+        grid=rules.claims.output.grid,
     output:
         notebook=layout.path(layout.REPORT_NOTEBOOK, paper=layout.CLAIMS_REPORT),
         benchmark=layout.path(layout.REPORT_BENCHMARK, paper=layout.CLAIMS_REPORT),
@@ -127,7 +128,7 @@ rule claims_report:
         "../../envs/report.yaml"
     params:
         parameters=lambda wc, input, output: as_json(
-            {"claims_csv": input.claims, "figures_dir": output.figures}
+            {"claims_csv": input.claims, "grid_csv": input.grid, "figures_dir": output.figures}
         ),
         captions=figure_captions(layout.CLAIMS_REPORT),  # read by snakemake --report
     shell:

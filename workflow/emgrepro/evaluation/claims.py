@@ -91,23 +91,35 @@ def judge_claims(
     *,
     rule: Rule | None = None,
     groups: dict | None = None,
+    grid_of: dict[str, str] | None = None,
+    not_applicable: dict[str, dict[str, str]] | None = None,
 ) -> pd.DataFrame:
-    """One row per claim and dataset the run computed both arms on (or one ``not-run`` row)."""
+    """One row per claim and dataset the run computed both arms on (or one ``not-run`` row),
+    and one ``not-applicable`` row per dataset the claim's paper cannot meet.
+
+    ``grid_of`` maps a grid experiment to the paper experiment it repeats on another
+    dataset: its scores answer that experiment's claims, on its own dataset.
+    ``not_applicable``: paper -> dataset -> why the paper's models cannot meet it.
+    """
     rule = rule or Rule()
     groups = groups or {}
     scores = scores.assign(condition=scores["condition"].fillna("").astype(str))
+    if grid_of:
+        scores = scores.assign(experiment=scores["experiment"].replace(grid_of))
     rows = []
     for _, claim in claims.iterrows():
         a_sel = _matching_scores(arm(claim, "a"), scores, groups)
         b_sel = _matching_scores(arm(claim, "b"), scores, groups)
         datasets = sorted(set(a_sel["dataset"]) & set(b_sel["dataset"]))
-        if not datasets:
+        for dataset in datasets:
+            rows.append(_judge_one(claim, a_sel, b_sel, dataset, rule))
+        unmet = (not_applicable or {}).get(claim["paper"], {})
+        for dataset, reason in unmet.items():
+            rows.append(_row(claim, dataset=dataset, verdict="not-applicable", reason=reason))
+        if not datasets and not unmet:
             rows.append(
                 _row(claim, verdict="not-run", reason="neither arm computed on one dataset")
             )
-            continue
-        for dataset in datasets:
-            rows.append(_judge_one(claim, a_sel, b_sel, dataset, rule))
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 
@@ -148,8 +160,14 @@ def _judge_one(claim, a_sel, b_sel, dataset: str, rule: Rule) -> dict:
     )
 
 
-def run_claims(*, scores_csv, provenance_json, claims, out) -> pd.DataFrame:
-    """Read the run's scores and configuration (from provenance), write claims.csv."""
+def not_applicable_pairs(grid: dict) -> dict[str, str]:
+    """dataset -> why a paper's models cannot meet it (its grid's `not_applicable`)."""
+    return {d: e["not_applicable"] for d, e in grid.items() if "not_applicable" in e}
+
+
+def run_claims(*, scores_csv, provenance_json, claims, out, grid_out=None) -> pd.DataFrame:
+    """Read the run's scores and configuration (from provenance), write claims.csv (and the
+    grid of the claim experiments' models over datasets to ``grid_out``)."""
     import json
 
     from emgrepro.io import write_csv
@@ -162,6 +180,16 @@ def run_claims(*, scores_csv, provenance_json, claims, out) -> pd.DataFrame:
     papers = set(config.get("papers") or info)
     table = read_claims([p for p in claims if Path(p).name.split(".")[0] in papers])
     groups = {p: i.get("audit", {}).get("groups", {}) for p, i in info.items()}
-    result = judge_claims(table, scores, rule=rule, groups=groups)
+    grid_of = {n: e["grid_of"] for n, e in config["experiments"].items() if e.get("grid_of")}
+    unmet = {}
+    if config.get("grid"):
+        unmet = {p: not_applicable_pairs(i.get("grid", {})) for p, i in info.items()}
+    result = judge_claims(
+        table, scores, rule=rule, groups=groups, grid_of=grid_of, not_applicable=unmet
+    )
     write_csv(result, out)
+    if grid_out is not None:
+        from emgrepro.evaluation.grid import grid_table
+
+        write_csv(grid_table(scores, config, table), grid_out)
     return result
