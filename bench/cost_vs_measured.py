@@ -8,11 +8,13 @@ Workloads, as the tests run them (their settings are imported from the tests):
 - ``atzori_db1``: Atzori 2016 on the real DB1 exercise 1 files of 4 subjects in
   ../shared/data (tests/test_atzori2016.py ``REAL``);
 - ``khushaba``: baseline and Hristov 2026 on the real Khushaba subset of 4 subjects
-  (tests/conftest.py ``KHUSHABA_REAL_SETTINGS``).
+  (tests/conftest.py ``KHUSHABA_REAL_SETTINGS``);
+- ``shared_claims``: every paper's claims on both real datasets through the cross-paper
+  grid (config/shared_data.yaml, the README's real-data command).
 
 Printed per workload: jobs, predicted and measured wall time, and the largest peak memory
-of one training job, predicted and measured (the jobs' own records). About 15 minutes of
-CPU on 2 cores in all.
+of one training job, predicted and measured (the jobs' own records). About 50 minutes on
+2 cores in all (``shared_claims`` about 35 of them).
 
     .venv/bin/python bench/cost_vs_measured.py [--cores 2] [--only demo] [--plan-only]
     .venv/bin/python bench/cost_vs_measured.py --measured WORKDIR/measured.json  # no run
@@ -79,7 +81,27 @@ def khushaba(workdir: Path) -> list[Path]:
     return [write_yaml(workdir / "real.yaml", settings)]
 
 
-WORKLOADS = {"demo": demo, "atzori_db1": atzori_db1, "khushaba": khushaba}
+def shared_claims(workdir: Path) -> list[Path]:
+    """config/shared_data.yaml (every paper's claims on the real data through the
+    cross-paper grid), its paths made absolute for a run outside the project root."""
+    import yaml
+
+    mirror = workdir / "db1"
+    mirror.mkdir()
+    for s in DB1_SUBJECTS:
+        (mirror / f"S{s}_A1_E1.mat").symlink_to(SHARED_DATA / f"ninapro-db1-S{s}_A1_E1.mat")
+    settings = yaml.safe_load((REPO / "config" / "shared_data.yaml").read_text())
+    settings["sources"] = {"khushaba_2ch": str(KHUSHABA_DEV_ZIP), "ninapro_db1": str(mirror)}
+    settings["checksum_lock"] = str(workdir / "checksums.lock")
+    return [write_yaml(workdir / "real.yaml", settings)]
+
+
+WORKLOADS = {
+    "demo": demo,
+    "atzori_db1": atzori_db1,
+    "khushaba": khushaba,
+    "shared_claims": shared_claims,
+}
 
 
 def predict(files: list[Path], figures: dict, scale: float, cores: int) -> dict:
