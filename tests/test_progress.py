@@ -38,3 +38,19 @@ def test_the_line_is_the_text_and_the_remaining_time_and_nothing_in_a_dry_run():
     )
     workflow.dryrun = True  # the plan: Snakemake's full block, resources included
     assert format(message, JOB_LINE=line, wildcards=wildcards) == ""
+
+
+def test_every_rule_prints_one_line():
+    """The console's one line per job: every rule that runs a job has a JOB_LINE message
+    (without one, Snakemake prints the rule's whole block of inputs and outputs)."""
+    import re
+
+    from emgrepro.paths import ROOT
+
+    blocks = {}
+    for smk in sorted((ROOT / "workflow" / "rules").glob("*.smk")):
+        parts = re.split(r"^rule (\w+):\n", smk.read_text(), flags=re.M)
+        blocks.update(dict(zip(parts[1::2], parts[2::2])))
+    assert {"train", "claims", "paper_report"} <= set(blocks)
+    quiet = {n for n, b in blocks.items() if "message:" in b and "{JOB_LINE:" in b}
+    assert set(blocks) - quiet == set(), "rules without a one-line message"

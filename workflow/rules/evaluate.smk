@@ -78,6 +78,8 @@ rule audit:
 
 # Every paper's comparative claims, judged on each dataset the run computed both sides on.
 rule claims:
+    message:
+        "{JOB_LINE:judge every paper's claims}"
     input:
         scores=rules.gather_scores.output.scores,
         provenance=rules.provenance.output[0],
@@ -107,6 +109,8 @@ rule claims:
 
 # Per published number: the compute seconds its jobs spent, and the plan's prediction.
 rule cost_per_result:
+    message:
+        "{JOB_LINE:cost every published number}"
     input:
         audit=rules.audit.output.table,
         provenance=rules.provenance.output[0],

@@ -11,6 +11,8 @@ report: "../report/workflow.rst"
 
 # Render one paper's tables and figures from the scores, beside its published numbers.
 rule paper_report:
+    message:
+        "{JOB_LINE:report {wildcards.paper}}"
     input:
         notebook=lambda wc: str(notebook(wc.paper)),
         scores=rules.gather_scores.output.scores,
@@ -53,6 +55,8 @@ rule paper_report:
 
 # The audit report: verdict summary per paper, every published number, provenance.
 rule audit_report:
+    message:
+        "{JOB_LINE:report the audit}"
     input:
         notebook=str(notebook(layout.AUDIT_REPORT)),
         audit=rules.audit.output.table,
@@ -101,6 +105,8 @@ rule audit_report:
 
 # The claims report: every paper's comparative claims, judged on each dataset of the run.
 rule claims_report:
+    message:
+        "{JOB_LINE:report the claims}"
     input:
         notebook=str(notebook(layout.CLAIMS_REPORT)),
         claims=rules.claims.output.table,
