@@ -301,14 +301,38 @@ RULE_CASES = [
      "reproduced"),
     ("bound > 88 met by a hair, wide", dict(mean=88.0, bound=">"),
      scores({"a": around(0.885, 0.05)}), "inconclusive"),
+    ("unknown n, a large sd", dict(mean=66.6, sd=20.0, n=np.nan),
+     scores({"a": around(0.599, 0.009)}), "inconclusive"),
+    ("no settings fingerprint", dict(mean=70.0, sd=2.0, n=40),
+     scores({"a": around(0.705, 0.01)}), "unknown-settings", {"jobs": None}),
+    ("a twin given by path", dict(mean=70.0, sd=2.0, n=40),
+     lambda tmp: scores({"a": around(0.705, 0.01)}, data=_data_of_a_twin_by_path(tmp)),
+     "synthetic"),
 ]  # fmt: skip
 
 
+def _data_of_a_twin_by_path(tmp_path) -> str:
+    """The ``data`` a job records for a Khushaba twin that a user's ``sources:`` path
+    reaches (extracted into a folder of their own): read from the files' marker."""
+    from emgrepro.datasets import khushaba
+    from emgrepro.datasets.registry import get_dataset
+    from test_synthetic import _extract_canonical, _write
+
+    _write("khushaba_2ch", tmp_path / "twin.zip", subjects=[1])
+    root = tmp_path / "My Data" / "khushaba"
+    _extract_canonical(tmp_path / "twin.zip", root)
+    rec = khushaba.read_subject(get_dataset("khushaba_2ch"), root, 1, [1])
+    return "synthetic" if rec.synthetic else "real"
+
+
 @pytest.mark.parametrize(
-    ("row", "sc", "verdict"), [c[1:] for c in RULE_CASES], ids=[c[0] for c in RULE_CASES]
+    ("row", "sc", "verdict", "kw"),
+    [(*c[1:4], c[4] if len(c) > 4 else {}) for c in RULE_CASES],
+    ids=[c[0] for c in RULE_CASES],
 )
-def test_the_rule_case_by_case(row, sc, verdict):
-    r = one(published(**row), sc)
+def test_the_rule_case_by_case(row, sc, verdict, kw, tmp_path):
+    sc = sc(tmp_path) if callable(sc) else sc
+    r = one(published(**row), sc, **kw)
     assert r["verdict"] == verdict, (r["reproduced_mean"], r["ci_low"], r["ci_high"], r["note"])
 
 
@@ -383,3 +407,18 @@ def test_every_verdict_word_has_its_meaning():
 
     assert set(VERDICT_MEANINGS) == set(VERDICTS)
     assert all(len(text) < 100 and "\n" not in text for text in VERDICT_MEANINGS.values())
+
+
+def test_where_and_how_a_number_was_read_reaches_the_reports_notes():
+    """The published row's source and note (e.g. Wu 2024's parameter-count readings, Zhai
+    2017's numbers read from the paper via REFERENCE.md) travel into the audit and its notes."""
+    from emgrepro.report import verdict_notes
+
+    pub = published(mean=70.0, sd=2.0, n=40, source="REFERENCE.md Zhai 2017 Table 1",
+                    note="read from the paper: the image of document 002 is dead")  # fmt: skip
+    r = one(pub, scores({"a": around(0.705, 0.01)}))
+    assert r["source"] == "REFERENCE.md Zhai 2017 Table 1"
+    assert r["published_note"].startswith("read from the paper")
+    text = verdict_notes(pd.DataFrame([r]))["notes"].iloc[0]
+    assert "read from: REFERENCE.md Zhai 2017 Table 1" in text
+    assert "published: read from the paper" in text

@@ -198,6 +198,8 @@ NOWRAP_CSS = [
 ]
 UNITS = {"percent": "%", "seconds": "s"}
 NOTE_COLUMNS = {
+    "source": "read from",
+    "published_note": "published",
     "settings": "settings",
     "note": "note",
     "consistent_with": "consistent with",
@@ -278,8 +280,9 @@ def verdict_html(audit: pd.DataFrame) -> str:
         return table.to_html()
     return (
         table.to_html()
-        + f"<details><summary>Notes on {len(notes)} of these rows (settings other than the "
-        "paper's, reasons, leaky twins, baselines)</summary>"
+        + f"<details><summary>Notes on {len(notes)} of these rows (where each number was "
+        "read and how, settings other than the paper's, reasons, leaky twins, "
+        "baselines)</summary>"
         + notes.to_html(border=0)
         + "</details>"
     )

@@ -83,6 +83,8 @@ AUDIT_COLUMNS = [
     "consistent_with",
     "baselines",
     "note",
+    "published_note",
+    "source",
 ]
 VERDICT_MEANINGS = {
     "reproduced": "the published number lies within the rule's band of ours, with confidence",
@@ -588,6 +590,8 @@ def _audit_row(pub, ctx: _Context) -> dict:
         consistent_with="",
         baselines="",
         note="",
+        published_note=_text(pub.get("note")),  # how the number was read (config, README)
+        source=_text(pub.get("source")),
     )
     if pub["paper"] in ctx.planned:
         out["note"] = "planned: no experiment of this paper exists yet"
