@@ -144,8 +144,9 @@ else:
 # ## The cross-paper grid: each paper's models on each dataset
 #
 # Each model of the claim experiments on every dataset this run met it on (the paper's own
-# and those of its `grid` section, run with `grid: true`), on the within-subject split:
-# mean ± sd over subjects (%) and, in brackets, the rank within the paper's experiment on
+# and those of its `grid` section, run with `grid: true`), on the within-subject split
+# (Wu 2024, which has none: its per-subject fine-tuning after pre-training, shown as the
+# protocol): mean ± sd over subjects (%) and, in brackets, the rank within the paper's experiment on
 # that dataset. First how each paper's models meet each dataset, or why they cannot.
 
 # %%
@@ -173,7 +174,10 @@ if not run.empty:
     run["cell"] = [_cell(r) for _, r in run.iterrows()]
     run["dataset"] = run["dataset"] + np.where(run["data"] == "synthetic", " (synthetic)", "")
     wide = run.pivot_table(
-        index=["paper", "experiment", "model"], columns="dataset", values="cell", aggfunc="first"
+        index=["paper", "experiment", "protocol", "model"],
+        columns="dataset",
+        values="cell",
+        aggfunc="first",
     ).fillna("—")
     display(wide)
     values = run.pivot_table(
@@ -188,7 +192,7 @@ if not run.empty:
     ax.set_xticks(range(values.shape[1]), values.columns, rotation=20, ha="right")
     ax.set_yticks(range(len(values)), [f"{p}: {m}" for p, m in values.index], fontsize=7)
     fig.colorbar(image, ax=ax, label="mean over subjects (%)")
-    ax.set_title("The cross-paper grid (within-subject split)")
+    ax.set_title("The cross-paper grid (per-subject splits)")
     plt.tight_layout()
     plt.savefig(FIG / "grid.png", dpi=120)
     plt.show()

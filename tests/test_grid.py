@@ -175,10 +175,10 @@ def _scores(experiment: str, dataset: str, values: dict[str, list[float]]) -> pd
     return pd.DataFrame(rows)
 
 
-def _claim() -> pd.DataFrame:
+def _claim(group=np.nan) -> pd.DataFrame:
     return pd.DataFrame([dict(paper="p", claim="a_beats_b", statement="a beats b", source="t",
                               experiment="e", protocol="within_subject", metric="accuracy",
-                              group=np.nan, a="model=a", b="model=b", direction=">",
+                              group=group, a="model=a", b="model=b", direction=">",
                               published_size=np.nan, note="")])  # fmt: skip
 
 
@@ -206,6 +206,33 @@ def test_a_grid_copy_without_the_mapping_answers_no_claim():
     grid = _scores("e_on_d2", "d2", {"a": [x + 0.1 for x in b], "b": b})
     out = judge_claims(_claim(), grid)
     assert list(out["verdict"]) == ["not-run"]
+
+
+def test_a_claims_subject_group_is_read_per_dataset():
+    """The paper's own groups name subjects of its own dataset; on a grid dataset the grid
+    entry's groups decide, and a group that selects nobody there says so."""
+    b = [0.60, 0.62, 0.61, 0.63, 0.64, 0.59]
+    up = [x + 0.10 for x in b]
+    down = [x - 0.10 for x in b]
+    own = _scores("e", "d1", {"a": up[:3] + down[3:], "b": b})
+    grid = _scores("e_on_d2", "d2", {"a": down[:3] + up[3:], "b": b})
+    scores = pd.concat([own, grid])
+    groups = {"p": {"g": [1, 2, 3], "late": [4, 5, 6]}}
+    kwargs = dict(groups=groups, grid_of={"e_on_d2": "e"})
+    on_d2 = {"p": {"d2": {"g": [4, 5, 6]}}}
+    out = judge_claims(_claim("g"), scores, grid_groups=on_d2, **kwargs).set_index("dataset")
+    assert out.loc["d1", "verdict"] == "holds" and out.loc["d2", "verdict"] == "holds"
+    assert out.loc["d1", "n"] == 3 and out.loc["d2", "n"] == 3
+    # without the grid's groups, the paper's own ids would pick subjects 1-3 of d2 (worse)
+    late = judge_claims(_claim("late"), scores, grid_groups=on_d2, **kwargs)
+    late = late.set_index("dataset")
+    assert late.loc["d1", "verdict"] == "fails"
+    assert late.loc["d2", "verdict"] == "not-run"
+    assert "group 'late' is not declared on d2" in late.loc["d2", "reason"]
+    nobody = {"p": {"d2": {"g": [19, 20, 21, 22]}}}
+    out = judge_claims(_claim("g"), scores, grid_groups=nobody, **kwargs).set_index("dataset")
+    assert out.loc["d2", "verdict"] == "not-run"
+    assert out.loc["d2", "reason"] == "no subject of group 'g' (19-22) ran here"
 
 
 # ----------------------------------------------------------------------------- no leakage
@@ -262,6 +289,8 @@ def _fit_and_probe(job, win, probe_win) -> np.ndarray:
     probe = WindowTable([SubjectWindows.load(probe_win)], job.classes)
     rows = protocol.split(probe, job.fold, job.subjects, params, job.seed, None).train
     data = probe.subset(rows)
+    if hasattr(model, "predict_z"):  # a feature imitator: its imitated features
+        return np.asarray(model.predict_z(data))
     if hasattr(model, "logits"):  # a network: its outputs
         return np.asarray(model.logits(data))
     # a classical model: its predictions and every fitted array it keeps (standardisation)
@@ -280,11 +309,19 @@ TWIN = {
 }
 
 
+def _probed_protocol(exp: dict) -> str:
+    """The split the leak check fits on: within-subject where the experiment has it, else
+    its first protocol (Wu 2024's pooled pre-training and per-subject transfer)."""
+    return (
+        "within_subject" if "within_subject" in exp["protocols"] else next(iter(exp["protocols"]))
+    )
+
+
 @pytest.mark.slow
 def test_no_fitted_step_of_a_grid_pair_sees_test_windows(tmp_path):
-    """Every model of every grid experiment, fitted on its within-subject training split of
-    a twin (one epoch) and again with every test-repetition sample 100 times larger: the
-    two fits answer alike on the same training windows, so standardisation, PCA,
+    """Every model of every grid experiment, fitted on its training split of a twin (one
+    epoch, no parent model) and again with every test-repetition sample 100 times larger:
+    the two fits answer alike on the same training windows, so standardisation, PCA,
     spectrogram scaling and feature statistics never saw a test sample."""
     from emgrepro.job_plan import jobs
 
@@ -292,20 +329,23 @@ def test_no_fitted_step_of_a_grid_pair_sees_test_windows(tmp_path):
     overrides = {
         name: {
             "training": {"max_epochs": 1},
-            "protocols": {p: None for p in exp["protocols"] if p != "within_subject"},
+            "protocols": {p: None for p in exp["protocols"] if p != _probed_protocol(exp)},
+            "models": {m: {"init_from": None} for m, v in exp["models"].items()
+                       if "init_from" in v},
         }
         for name, exp in _grid_experiments(config).items()
-    }
+    }  # fmt: skip
     config = _load(tmp_path, {"grid": True, "experiments": overrides})
     checked = set()
     for name, exp in _grid_experiments(config).items():
         prep = config["preprocessing"][exp["preprocessing"]]
-        test_reps = exp["protocols"]["within_subject"]["test_repetitions"]
+        protocol = _probed_protocol(exp)
+        test_reps = exp["protocols"][protocol]["test_repetitions"]
         plain = _twin_subject(prep["dataset"], prep, tmp_path / name / "plain")
         loud = _twin_subject(prep["dataset"], prep, tmp_path / name / "loud")
         _louder_test_samples(loud, test_reps)
         assert not np.array_equal(np.load(window_files(plain)[0]), np.load(window_files(loud)[0]))
-        for job in [j for j in jobs(config) if j.experiment == name and j.fold == "1"]:
+        for job in [j for j in jobs(config) if j.experiment == name and j.fold in ("1", "pool")]:
             a = _fit_and_probe(job, plain, plain)
             b = _fit_and_probe(job, loud, plain)
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6, err_msg=f"{name} {job.model}")

@@ -93,12 +93,16 @@ def judge_claims(
     groups: dict | None = None,
     grid_of: dict[str, str] | None = None,
     not_applicable: dict[str, dict[str, str]] | None = None,
+    grid_groups: dict[str, dict[str, dict]] | None = None,
 ) -> pd.DataFrame:
     """One row per claim and dataset the run computed both arms on (or one ``not-run`` row),
     and one ``not-applicable`` row per dataset the claim's paper cannot meet.
 
     ``grid_of`` maps a grid experiment to the paper experiment it repeats on another
     dataset: its scores answer that experiment's claims, on its own dataset.
+    ``groups``: paper -> group -> subject ids, on the paper's own datasets;
+    ``grid_groups``: paper -> grid dataset -> group -> subject ids (a paper's own groups
+    never select subjects of another dataset).
     ``not_applicable``: paper -> dataset -> why the paper's models cannot meet it.
     """
     rule = rule or Rule()
@@ -108,19 +112,56 @@ def judge_claims(
         scores = scores.assign(experiment=scores["experiment"].replace(grid_of))
     rows = []
     for _, claim in claims.iterrows():
-        a_sel = _matching_scores(arm(claim, "a"), scores, groups)
-        b_sel = _matching_scores(arm(claim, "b"), scores, groups)
-        datasets = sorted(set(a_sel["dataset"]) & set(b_sel["dataset"]))
-        for dataset in datasets:
-            rows.append(_judge_one(claim, a_sel, b_sel, dataset, rule))
-        unmet = (not_applicable or {}).get(claim["paper"], {})
+        paper = claim["paper"]
+        on_grid = (grid_groups or {}).get(paper, {})
+        judged = False
+        for dataset in sorted(set(scores["dataset"])):
+            here = scores[scores["dataset"] == dataset]
+            dataset_groups = {paper: on_grid[dataset]} if dataset in on_grid else groups
+            a_sel = _matching_scores(arm(claim, "a"), here, dataset_groups)
+            b_sel = _matching_scores(arm(claim, "b"), here, dataset_groups)
+            if not a_sel.empty and not b_sel.empty:
+                rows.append(_judge_one(claim, a_sel, b_sel, dataset, rule))
+                judged = True
+            elif _group_left_nobody(claim, here, dataset_groups):
+                members = dataset_groups.get(paper, {}).get(claim["group"])
+                reason = (
+                    f"group '{claim['group']}' is not declared on {dataset}"
+                    if members is None
+                    else f"no subject of group '{claim['group']}' ({_ids(members)}) ran here"
+                )
+                rows.append(_row(claim, dataset=dataset, verdict="not-run", reason=reason))
+                judged = True
+        unmet = (not_applicable or {}).get(paper, {})
         for dataset, reason in unmet.items():
             rows.append(_row(claim, dataset=dataset, verdict="not-applicable", reason=reason))
-        if not datasets and not unmet:
+        if not judged and not unmet:
             rows.append(
                 _row(claim, verdict="not-run", reason="neither arm computed on one dataset")
             )
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+
+
+def _group_left_nobody(claim: pd.Series, scores: pd.DataFrame, groups: dict) -> bool:
+    """Both arms ran on these scores, but the claim's subject group selects none of them."""
+    if not isinstance(claim["group"], str) or claim["group"] in ("", "all"):
+        return False
+    every = {**claim.to_dict(), "group": ""}
+    return all(
+        not _matching_scores(arm(pd.Series(every), side), scores, groups).empty
+        for side in ("a", "b")
+    )
+
+
+def _ids(members: list[int]) -> str:
+    """Subject ids as runs: 1-18, 20."""
+    runs: list[list[int]] = []
+    for s in sorted(members):
+        if runs and s == runs[-1][-1] + 1:
+            runs[-1].append(s)
+        else:
+            runs.append([s])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
 
 
 def _row(claim: pd.Series, **values) -> dict:
@@ -165,6 +206,11 @@ def not_applicable_pairs(grid: dict) -> dict[str, str]:
     return {d: e["not_applicable"] for d, e in grid.items() if "not_applicable" in e}
 
 
+def grid_subject_groups(grid: dict) -> dict[str, dict]:
+    """dataset -> the claims' subject groups there, for each dataset a paper's grid meets."""
+    return {d: e.get("groups") or {} for d, e in grid.items() if "experiments" in e}
+
+
 def run_claims(*, scores_csv, provenance_json, claims, out, grid_out=None) -> pd.DataFrame:
     """Read the run's scores and configuration (from provenance), write claims.csv (and the
     grid of the claim experiments' models over datasets to ``grid_out``)."""
@@ -181,11 +227,18 @@ def run_claims(*, scores_csv, provenance_json, claims, out, grid_out=None) -> pd
     table = read_claims([p for p in claims if Path(p).name.split(".")[0] in papers])
     groups = {p: i.get("audit", {}).get("groups", {}) for p, i in info.items()}
     grid_of = {n: e["grid_of"] for n, e in config["experiments"].items() if e.get("grid_of")}
-    unmet = {}
+    unmet, grid_groups = {}, {}
     if config.get("grid"):
         unmet = {p: not_applicable_pairs(i.get("grid", {})) for p, i in info.items()}
+        grid_groups = {p: grid_subject_groups(i.get("grid", {})) for p, i in info.items()}
     result = judge_claims(
-        table, scores, rule=rule, groups=groups, grid_of=grid_of, not_applicable=unmet
+        table,
+        scores,
+        rule=rule,
+        groups=groups,
+        grid_of=grid_of,
+        not_applicable=unmet,
+        grid_groups=grid_groups,
     )
     write_csv(result, out)
     if grid_out is not None:
