@@ -9,6 +9,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -85,9 +86,9 @@ def test_ruff_targets_the_lowest_supported_python():
     assert ruff["target-version"] == "py" + floor.replace(".", "")
 
 
-def _lock() -> dict[str, tuple[str, list[str]]]:
-    """requirements.lock as {name: (version, hashes)}."""
-    text = re.sub(r"\\\n\s*", " ", (REPO / "requirements.lock").read_text())
+def _lock(name: str = "requirements.lock") -> dict[str, tuple[str, list[str]]]:
+    """A pip-compile lock as {name: (version, hashes)}."""
+    text = re.sub(r"\\\n\s*", " ", (REPO / name).read_text())
     out = {}
     for line in text.splitlines():
         if line.strip() and not line.startswith((" ", "#")):
@@ -108,6 +109,22 @@ def test_the_lock_hashes_every_package_and_agrees_with_pyproject():
         if name != "torch":
             assert name in lock, f"{name} is in pyproject.toml, not in requirements.lock"
             assert lock[name][0] in spec.specifier, f"{name}: lock {lock[name][0]}, {spec}"
+
+
+@pytest.mark.parametrize("build", ["cpu", "cuda"])
+def test_each_torch_build_has_a_hashed_lock_over_the_main_one(build):
+    """torch's CPU and CUDA builds share a version number, so each has its own lock; every
+    entry is hashed and whatever the main lock also pins has its version."""
+    make = (REPO / "Makefile").read_text()
+    version = re.search(r"^TORCH_VERSION := (\S+)$", make, re.M).group(1)
+    lock, main = _lock(f"requirements-torch-{build}.lock"), _lock()
+    assert lock["torch"][0] == (f"{version}+cpu" if build == "cpu" else version)
+    unhashed = [name for name, (_, hashes) in lock.items() if not hashes]
+    assert not unhashed, f"requirements-torch-{build}.lock entries without --hash: {unhashed}"
+    differ = {n: (v, main[n][0]) for n, (v, _) in lock.items() if n in main and main[n][0] != v}
+    assert not differ, f"requirements-torch-{build}.lock differs from requirements.lock: {differ}"
+    assert ("nvidia-cublas" in lock) == (build == "cuda")
+    assert "--require-hashes $(TORCH_FROM) -r requirements-torch-$(TORCH).lock" in make
 
 
 def test_the_installed_environment_is_the_lock():
