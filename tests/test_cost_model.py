@@ -112,6 +112,12 @@ def test_a_batch_that_grows_memory_is_added_at_the_jobs_own_size():
     assert big.memory_mb == pytest.approx(500 - 100 - 0.5 * 100 + data + 0.5 * 4000)
     small = job_cost(_job(), w, _calibration(batch_mb_per_window=0.5))
     assert small.memory_mb == pytest.approx(500 - 100 - 0.5 * 32 + data + 0.5 * 32)
+    # windows of a tenth the samples (Wu 2024's 300 ms at DB1's 100 Hz, not DB2's 2 kHz)
+    # hold a tenth the batch memory each
+    short = JobWindows(5000, 0, 50, 1, 1_000_000, 2, 100)
+    less = job_cost(_job(training={"batch_size": 4000, "max_epochs": 1}), short,
+                    _calibration(batch_mb_per_window=0.5))  # fmt: skip
+    assert less.memory_mb == pytest.approx(500 - 100 - 0.5 * 100 + data + 0.05 * 4000)
 
 
 def test_samples_per_window_and_the_exponent_scale_the_cost():

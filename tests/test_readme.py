@@ -38,7 +38,7 @@ def readme_commands() -> list[str]:
 
 
 # How each README command is checked: "run" (for real), "plan" (-n: it needs the official
-# downloads or a cluster), "plan-shared" (-n: the real data in ../shared, about 35 minutes
+# downloads or a cluster), "plan-shared" (-n: the real data in ../shared, about 45 minutes
 # for real; bench/cost_vs_measured.py runs it), "make-plan" (make -n: the targets build the
 # venv and run the whole suite, which this suite is part of). Every README command must be
 # listed here.

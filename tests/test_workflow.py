@@ -92,6 +92,14 @@ def test_demo_produces_scores_reports_and_audit(demo_run):
     # the audit report opens with the verdict summary
     html = (demo_run / "results" / "reports" / "audit.html").read_text()
     assert html.index("Verdicts per paper") < html.index("Every published number")
+    # the claims report's first table is the claims' verdicts
+    html = (demo_run / "results" / "reports" / "claims.html").read_text()
+    first = html.index("<table")
+    assert html.index("Verdicts: one row per claim") < first < html.index("The cross-paper grid")
+    from emgrepro.evaluation.claims import CLAIM_VERDICTS
+
+    table = html[first : html.index("</table>", first)]
+    assert "claim" in table and any(v in table for v in CLAIM_VERDICTS if v != "not-run")
     prov = (demo_run / "results" / "provenance.json").read_text()
     assert '"inputs_sha256"' in prov and "EMG-S1/HC-1.csv" in prov
     assert ".snakemake_timestamp" not in prov and '"threadpoolctl"' in prov

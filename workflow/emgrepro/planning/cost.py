@@ -80,12 +80,14 @@ def _entry(job: JobSpec, calibration: dict) -> tuple[dict, str]:
 
 def job_memory_mb(m: dict, w: JobWindows, batch_size: int) -> float:
     """The variant's measured peak, less the constructed windows and the batch it held
-    then, plus the recordings the job reads (float32) and the batch the job holds."""
+    then, plus the recordings the job reads (float32) and the batch the job holds (its
+    memory per window scaled by the samples per window, as the activations are)."""
     per_window = m.get("batch_mb_per_window", 0.0)
     held = min(batch_size, m["windows"]) if batch_size else 0
     base = max(0.0, m["peak_rss_mb"] - m.get("data_mb", 0.0) - per_window * held)
     job_batch = min(batch_size, w.n_train) if batch_size else 0
-    return base + w.samples * w.n_chans * 4 / 2**20 + per_window * job_batch
+    ratio = (w.n_times * w.n_chans) / (m["n_times"] * m["n_chans"])
+    return base + w.samples * w.n_chans * 4 / 2**20 + per_window * ratio * job_batch
 
 
 def job_cost(job: JobSpec, w: JobWindows, calibration: dict, scale: float = 1.0) -> JobCost:
