@@ -282,9 +282,7 @@ def verdict_html(audit: pd.DataFrame) -> str:
         table.to_html()
         + f"<details><summary>Notes on {len(notes)} of these rows (where each number was "
         "read and how, settings other than the paper's, reasons, leaky twins, "
-        "baselines)</summary>"
-        + notes.to_html(border=0)
-        + "</details>"
+        "baselines)</summary>" + notes.to_html(border=0) + "</details>"
     )
 
 
