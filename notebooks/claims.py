@@ -51,7 +51,7 @@ MEANING = {
     "holds": "the interval of a − b lies on the claimed side of 0 (comparable: inside ± margin)",
     "fails": "it lies on the other side of 0 (comparable: wholly outside ± margin)",
     "inconclusive": "neither, or fewer subjects than the minimum",
-    "not-run": "the run computed neither side on one dataset",
+    "not-run": "the run computed neither side on one dataset, or no subject of the claim's group",
     "not-applicable": "the claim cannot be tested on this run's datasets (reason given)",
 }
 if (table["data"] == "synthetic").any():
@@ -80,8 +80,8 @@ view = pd.DataFrame(
     {
         "paper": table["paper"],
         "claim": table["statement"],
-        "dataset": table["dataset"].replace("", "—"),
-        "data": table["data"].replace("", "—"),
+        "dataset": table["dataset"].fillna("").replace("", "—"),
+        "data": table["data"].fillna("").replace("", "—"),
         "a − b (points) [95 % CI]": [_interval(r) for _, r in table.iterrows()],
         "published": ["not given" if pd.isna(v) else f"{v:+.2f}" for v in table["published_size"]],
         "n": table["n"].astype(int),

@@ -26,12 +26,14 @@ DEMO = str(REPO / "config" / "demo.yaml")
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.py"))
 TRUNCATED = re.compile(r"\d+ rows × \d+ columns|<t[dh][^>]*>\s*(\.\.\.|…)\s*</t[dh]>")
 PLUS_MINUS_NAN = re.compile(r"±\s*nan", re.IGNORECASE)
+NAN_CELL = re.compile(r"<td[^>]*>\s*nan\s*</td>", re.IGNORECASE)
 
 
 def reader_problems(html: str) -> list[str]:
     """What a reader of a rendered report would stumble on: pandas' truncation marks
-    ("90 rows × 2 columns", "..." cells) and "± nan"."""
+    ("90 rows × 2 columns", "..." cells), "± nan" and cells that read "nan"."""
     found = [m.group(0) for m in TRUNCATED.finditer(html)]
+    found += [m.group(0) for m in NAN_CELL.finditer(html)]
     return found + [m.group(0) for m in PLUS_MINUS_NAN.finditer(html)]
 
 
@@ -100,6 +102,8 @@ def test_whole_tables_are_printed_and_the_scan_finds_truncation():
     with pd.option_context("display.max_rows", 10, "display.max_colwidth", 50):
         truncated = df._repr_html_()
     assert reader_problems(truncated), "the scan sees pandas' truncation"
+    nan_cell = pd.DataFrame({"a": [1.0], "b": [np.nan]}).to_html()
+    assert reader_problems(nan_cell) == ['<td>NaN</td>'], "the scan sees a cell that reads nan"
     assert reader_problems("<td>61.2 ± nan (n=1)</td>") == ["± nan"]
     kept = ("display.max_rows", 10, "display.max_columns", 20, "display.max_colwidth", 50)
     with pd.option_context(*kept, "display.width", 80):  # restored after the test

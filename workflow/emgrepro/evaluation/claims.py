@@ -11,7 +11,8 @@ Verdicts, from the bootstrap interval of the mean paired difference a - b (in po
 * ``holds``: the interval lies on the claimed side of 0 (``~``: inside +-margin);
 * ``fails``: it lies on the other side of 0 (``~``: wholly outside +-margin);
 * ``inconclusive``: neither, or fewer subjects than the rule's minimum;
-* ``not-run``: the run computed neither side on any dataset;
+* ``not-run``: the run computed neither side on any dataset, or the claim's subject group
+  holds none of the subjects that ran on one (the reason says which);
 * ``not-applicable``: the claim cannot be tested on the datasets of this run (the reason is
   given).
 
