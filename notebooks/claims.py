@@ -146,8 +146,9 @@ else:
 # Each model of the claim experiments on every dataset this run met it on (the paper's own
 # and those of its `grid` section, run with `grid: true`), on the within-subject split
 # (Wu 2024, which has none: its per-subject fine-tuning after pre-training, shown as the
-# protocol): mean ± sd over subjects (%) and, in brackets, the rank within the paper's experiment on
-# that dataset. First how each paper's models meet each dataset, or why they cannot.
+# protocol): mean ± sd over subjects (%) and, in brackets, the rank within the paper's
+# experiment on that dataset. First how each paper's models meet each dataset, or why they
+# cannot.
 
 # %%
 grid = pd.read_csv(grid_csv, keep_default_na=False, na_values=[""])

@@ -59,7 +59,11 @@ def test_csae_learns_and_reconstruction_improves(tmp_path):
         "csae", 2, 3, 200, training=TRAINING, seed=0, filters=[8, 8], latent_chans=4, hidden=16
     )
     info = est.fit(table.subset(split.train), table.subset(split.val))
-    assert info["epochs"] >= 1 and info["best_val_score"] is not None
+    # early stopping on the validation windows: the kept model is the best epoch's
+    scores = [h["val_score"] for h in est.history]
+    assert info["epochs"] == len(est.history) == len(scores)
+    assert info["best_val_score"] == pytest.approx(max(scores))
+    assert scores[info["best_epoch"] - 1] == pytest.approx(max(scores))
     acc = (est.predict(table.subset(split.test)) == table.y[split.test]).mean()
     assert acc > 0.9
     losses = [h["train_loss"] for h in est.history]

@@ -235,6 +235,36 @@ def test_a_claims_subject_group_is_read_per_dataset():
     assert out.loc["d2", "reason"] == "no subject of group 'g' (19-22) ran here"
 
 
+def test_the_grid_table_takes_an_experiments_own_split_and_only_the_runs_papers():
+    """An experiment without a within-subject split (Wu 2024's transfer) is shown on the
+    split its claims read; a paper outside the run lists no not-applicable pair."""
+    from emgrepro.evaluation.grid import grid_table
+
+    b = [0.60, 0.62, 0.61, 0.63]
+    scores = _scores("e_on_d2", "d2", {"a": [x + 0.1 for x in b], "b": b}).assign(
+        protocol="subject_transfer"
+    )
+    experiments = {"e_on_d2": {"paper": "p", "grid_of": "e", "protocols": {"subject_transfer": {}}}}
+    config = {
+        "grid": True,
+        "papers": ["p"],
+        "experiments": experiments,
+        "paper_info": {
+            "p": {"grid": {"d2": {"choices": "how p meets d2", "experiments": {"e": {}}},
+                           "d3": {"not_applicable": "why p cannot meet d3"}}},
+            "q": {"grid": {"d3": {"not_applicable": "q is not in this run"}}},
+        },
+    }  # fmt: skip
+    claims = _claim().assign(protocol="subject_transfer")
+    table = grid_table(scores, config, claims)
+    run = table[table.status == "run"].set_index("model")
+    assert set(run["protocol"]) == {"subject_transfer"} and set(run["how"]) == {"how p meets d2"}
+    assert run.loc["a", "rank"] == 1 and run.loc["b", "rank"] == 2
+    assert run.loc["a", "mean"] == pytest.approx(100 * np.mean(b) + 10)
+    unmet = table[table.status == "not-applicable"]
+    assert list(zip(unmet.paper, unmet.how)) == [("p", "why p cannot meet d3")]
+
+
 # ----------------------------------------------------------------------------- no leakage
 
 

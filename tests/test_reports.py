@@ -103,7 +103,7 @@ def test_whole_tables_are_printed_and_the_scan_finds_truncation():
         truncated = df._repr_html_()
     assert reader_problems(truncated), "the scan sees pandas' truncation"
     nan_cell = pd.DataFrame({"a": [1.0], "b": [np.nan]}).to_html()
-    assert reader_problems(nan_cell) == ['<td>NaN</td>'], "the scan sees a cell that reads nan"
+    assert reader_problems(nan_cell) == ["<td>NaN</td>"], "the scan sees a cell that reads nan"
     assert reader_problems("<td>61.2 ± nan (n=1)</td>") == ["± nan"]
     kept = ("display.max_rows", 10, "display.max_columns", 20, "display.max_colwidth", 50)
     with pd.option_context(*kept, "display.width", 80):  # restored after the test
