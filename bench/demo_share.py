@@ -26,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow"))
 
 from emgrepro import config as cfg  # noqa: E402
+from emgrepro import layout  # noqa: E402
 from emgrepro.selection import selected_experiments  # noqa: E402
 
 
@@ -60,7 +61,8 @@ def job_seconds(workdir: Path) -> pd.DataFrame:
         parts = tsv.relative_to(root).parts
         seconds = float(pd.read_csv(tsv, sep="\t").iloc[-1]["s"])
         if parts[0] == "train":
-            info = workdir / "results" / "scores" / Path(*parts[1:]).with_suffix(".json")
+            ids = layout.match(layout.TRAIN_BENCHMARK, str(tsv.relative_to(workdir)))
+            info = workdir / layout.path(layout.JOB_INFO, **ids)
             paper = json.loads(info.read_text())["job"]["paper"]
         elif parts[0] == "preprocess":
             owners = papers_of.get(parts[1], {"?"})

@@ -28,6 +28,9 @@ from pathlib import Path
 import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "workflow"))
+
+from emgrepro import layout  # noqa: E402
 
 
 def run_demo(workdir: Path, papers: list[str], cores: int) -> float:
@@ -52,7 +55,8 @@ def read_benchmarks(workdir: Path) -> pd.DataFrame:
         row = {"rule": parts[0], "group": parts[1], "s": float(bench["s"])}
         row["max_rss_mb"] = pd.to_numeric(bench["max_rss"], errors="coerce")
         if parts[0] == "train":
-            info = workdir / "results" / "scores" / Path(*parts[1:]).with_suffix(".json")
+            ids = layout.match(layout.TRAIN_BENCHMARK, str(tsv.relative_to(workdir)))
+            info = workdir / layout.path(layout.JOB_INFO, **ids)
             record = json.loads(info.read_text()) if info.is_file() else {}
             row["job_rss_mb"] = record.get("peak_memory_mb", {}).get("rss")
             row["group"] = record.get("job", {}).get("paper", parts[1])

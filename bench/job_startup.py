@@ -73,7 +73,8 @@ def run_job(root: Path, model: str, params: dict, training: dict, env: dict, i: 
     stem = root / f"{model}-{i}"
     cmd = [
         sys.executable, "-m", "emgrepro", "train", "--spec", json.dumps(spec),
-        "--windows", str(root / "sub-1" / "windows.npz"), "--scores", f"{stem}.csv",
+        "--windows", str(root / "sub-1" / "windows.npz"),
+        "--signals", str(root / "sub-1" / "signal.npy"), "--scores", f"{stem}.csv",
         "--predictions", f"{stem}.npz", "--info", f"{stem}.json", "--model-out", f"{stem}.pt",
     ]  # fmt: skip
     t0 = time.perf_counter()

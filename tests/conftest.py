@@ -150,6 +150,7 @@ def job_files_in(spec: dict, windows_root: Path, stem: Path, parent: Path | None
     )
     return JobFiles(
         windows=tuple(str(Path(windows_root) / f"sub-{s}" / "windows.npz") for s in needed),
+        signals=tuple(str(Path(windows_root) / f"sub-{s}" / "signal.npy") for s in needed),
         parent=str(parent) if parent else None,
         init={},
         scores=f"{stem}.csv",

@@ -43,7 +43,7 @@ def _train(tmp_path, spec: str, windows: str | None = None) -> list[str]:
         windows = str(tmp_path / "windows.npz")
         Path(windows).touch()
     return [
-        "train", "--spec", spec, "--windows", windows,
+        "train", "--spec", spec, "--windows", windows, "--signals", windows,
         "--scores", str(tmp_path / "s.csv"), "--predictions", str(tmp_path / "p.npz"),
         "--info", str(tmp_path / "s.json"), "--model-out", str(tmp_path / "m.pt"),
     ]  # fmt: skip
@@ -58,6 +58,24 @@ def test_train_with_a_missing_windows_file(capsys, tmp_path):
     missing = str(tmp_path / "nonexistent" / "windows.npz")
     line = _one_line_error(capsys, _train(tmp_path, "{}", missing))
     assert "--windows" in line and "windows.npz: no such file" in line
+
+
+def test_a_cpu_only_model_given_a_gpu_device(capsys, tmp_path):
+    """A scikit-learn model's job spec asking for cuda is refused before anything is read
+    (the job plan gives such models 'cpu'; a spec written by hand may not)."""
+    from conftest import REPO
+    from emgrepro.config import load
+    from emgrepro.job_plan import jobs, uses_gpu
+
+    config = load([REPO / "config" / "config.yaml", REPO / "config" / "demo.yaml"])
+    job = next(j for j in jobs(config) if not uses_gpu(j.model))
+    assert job.device == "cpu"
+    spec = json.dumps({**job.to_dict(), "device": "cuda"})
+    line = _one_line_error(capsys, _train(tmp_path, spec))
+    assert f"model '{job.model}' declares no GPU use" in line and "not 'cuda'" in line
+    assert not (tmp_path / "s.csv").exists()
+    spec = json.dumps({**job.to_dict(), "model": "no_such_model"})
+    assert "unknown model 'no_such_model'" in _one_line_error(capsys, _train(tmp_path, spec))
 
 
 def test_gather_of_a_missing_file(capsys, tmp_path):

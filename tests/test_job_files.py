@@ -35,6 +35,8 @@ def test_every_job_reads_the_windows_of_the_subjects_its_split_needs(demo_jobs):
         got = [layout.match(layout.WINDOWS, w) for w in files.windows]
         assert [int(g["subject"]) for g in got] == [int(s) for s in needed], job
         assert {g["prep"] for g in got} == {job.preprocessing}
+        signals = [layout.match(layout.SIGNAL, s) for s in files.signals]
+        assert signals == got, "each index's signal, in the same order"
         ids = layout.match(layout.SCORES, files.scores)
         assert ids == {k: str(getattr(job, k)) for k in layout.JOB_KEYS}
         assert files.model.endswith((".pt", ".skops"))
@@ -50,7 +52,8 @@ def test_adapting_jobs_name_the_checkpoint_they_start_from(demo_jobs):
             if path:
                 assert path in by_outputs, f"{job}: starts from {path}, which no job makes"
         args = files.input_arguments()
-        assert args[: 1 + len(files.windows)] == ["--windows", *files.windows]
+        n = len(files.windows)
+        assert args[: 2 + 2 * n] == ["--windows", *files.windows, "--signals", *files.signals]
         assert ("--parent-model" in args) == bool(files.parent)
 
 
@@ -71,9 +74,30 @@ def test_the_windows_given_must_be_those_the_split_reads(tmp_path):
         store_subject(tmp_path / f"sub-{s}", s)
     spec = {"protocol": "within_subject", "fold": "1", "subjects": [1, 2],
             "protocol_params": PARAMS, "classes": CLASSES}  # fmt: skip
-    assert list(load_table(spec, [tmp_path / "sub-1" / "windows.npz"]).subjects) == [1]
+    sub = {s: (tmp_path / f"sub-{s}" / "windows.npz", tmp_path / f"sub-{s}" / "signal.npy")
+           for s in (1, 2)}  # fmt: skip
+    assert list(load_table(spec, [sub[1][0]], [sub[1][1]]).subjects) == [1]
     with pytest.raises(EmgreproError, match=r"subject\(s\) \[1\], the files given hold \[2\]"):
-        load_table(spec, [tmp_path / "sub-2" / "windows.npz"])
+        load_table(spec, [sub[2][0]], [sub[2][1]])
+    with pytest.raises(EmgreproError, match="--signals: 0 file"):
+        load_table(spec, [sub[1][0]], [])
+
+
+def test_a_job_reads_the_signal_it_is_given_and_no_other(tmp_path):
+    """The signal is a declared input: the job reads the file named, not one it finds
+    beside the index, and a signal of another length is refused."""
+    store_subject(tmp_path / "sub-1", 1)
+    moved = tmp_path / "elsewhere" / "filtered.npy"
+    moved.parent.mkdir()
+    (tmp_path / "sub-1" / "signal.npy").rename(moved)
+    spec = {"protocol": "within_subject", "fold": "1", "subjects": [1],
+            "protocol_params": PARAMS, "classes": CLASSES}  # fmt: skip
+    table = load_table(spec, [tmp_path / "sub-1" / "windows.npz"], [moved])
+    assert str(table.subjects[1].signal.filename) == str(moved)
+    short = tmp_path / "short.npy"
+    np.save(short, np.load(moved)[:-10])
+    with pytest.raises(EmgreproError, match="pass the signal.npy written with that index"):
+        load_table(spec, [tmp_path / "sub-1" / "windows.npz"], [short])
 
 
 class _StagedWithin(type(PROTOCOLS.get("within_subject"))):

@@ -212,7 +212,7 @@ def test_within_subject_through_load_table(tmp_path):
         "protocol_params": PARAMS,
         "classes": CLASSES,
     }
-    one = load_table(spec, [root / "sub-3" / "windows.npz"])
+    one = load_table(spec, [root / "sub-3" / "windows.npz"], [root / "sub-3" / "signal.npy"])
     assert list(one.subjects) == [3]
     sp = split("within_subject", one, "3")
     assert (one.meta["subject"].iloc[np.concatenate([sp.train, sp.test])] == 3).all()

@@ -258,3 +258,18 @@ def test_khushaba_twin_is_learnable_and_subject_specific(tmp_path: Path) -> None
     print(f"within-subject {within}, cross-subject {cross}")
     assert min(within) > 0.6  # chance is 0.1
     assert np.mean(cross) < np.mean(within) - 0.2
+
+
+def test_the_command_line_writes_the_sums_where_it_is_told(tmp_path: Path) -> None:
+    """Both files of the synthesize rule are named outputs: the manifest is not derived."""
+    from emgrepro.cli import main
+
+    archive, sums = tmp_path / "twin.zip", tmp_path / "elsewhere" / "twin.sums"
+    argv = ["synthesize", "--dataset", "khushaba_2ch", "--subjects", "1", "--seed", "0",
+            "--scale", '{"n_samples_per_file": 50}', "--out", str(archive),
+            "--sums", str(sums)]  # fmt: skip
+    assert main(argv) == 0
+    listed = dict(line.split("  ")[::-1] for line in sums.read_text().splitlines())
+    with zipfile.ZipFile(archive) as zf:
+        assert len(listed) == sum(not n.endswith("/") for n in zf.namelist())
+    assert not archive.with_suffix(".SHA256SUMS").exists()

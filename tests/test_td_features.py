@@ -199,7 +199,9 @@ def test_a_classical_job_computes_without_importing_torch(tmp_path):
         "ClassicalEstimator.save = measured_save\n"
         f"spec = json.loads({json.dumps(json.dumps(spec))})\n"
         "d = Path(sys.argv[1])\n"
-        "files = JobFiles((str(d / 'sub-1' / 'windows.npz'),), None, {}, str(d / 's.csv'),\n"
+        "sub = d / 'sub-1'\n"
+        "files = JobFiles((str(sub / 'windows.npz'),), (str(sub / 'signal.npy'),), None, {},\n"
+        "                 str(d / 's.csv'),\n"
         "                 str(d / 'p.npz'), str(d / 's.json'), str(d / 'm.skops'))\n"
         "run_job(spec, files)\n"
     )

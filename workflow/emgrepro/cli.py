@@ -80,7 +80,9 @@ def _folder(text: str) -> str:
 def cmd_synthesize(a: argparse.Namespace) -> None:
     from emgrepro.datasets.synthetic import write_twin
 
-    write_twin(a.dataset, Path(a.out), subjects=a.subjects, seed=a.seed, scale=a.scale)
+    write_twin(
+        a.dataset, Path(a.out), subjects=a.subjects, seed=a.seed, scale=a.scale, sums_out=a.sums
+    )
     log.info("wrote the synthetic twin of %s (subjects %s) to %s", a.dataset, a.subjects, a.out)
 
 
@@ -132,6 +134,7 @@ def cmd_train(a: argparse.Namespace) -> None:
     init = _named_files(a.init, "--init", "train that part first")
     files = JobFiles(
         windows=tuple(a.windows),
+        signals=tuple(a.signals),
         parent=a.parent_model,
         init={k: str(v) for k, v in init.items()},
         scores=a.scores,
@@ -145,7 +148,8 @@ def cmd_train(a: argparse.Namespace) -> None:
 
 def _check_job_inputs(files, configfiles: list[str]) -> None:
     """The windows (and parent models) a job reads must exist: say which rule makes them."""
-    inputs = [*files.windows, *([files.parent] if files.parent else []), *files.init.values()]
+    inputs = [*files.windows, *files.signals, *([files.parent] if files.parent else [])]
+    inputs += files.init.values()
     missing = [p for p in inputs if not Path(p).is_file()]
     if missing:
         extra = ["--configfile", *configfiles] if configfiles else []
@@ -349,7 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--subjects", type=_subject_list, required=True, help="e.g. 1,2,4")
     s.add_argument("--seed", type=int, required=True)
     s.add_argument("--scale", type=_json, default={})
-    s.add_argument("--out", required=True)
+    s.add_argument("--out", required=True, help="the twin archive to write (.zip)")
+    s.add_argument("--sums", required=True, help="its members' sha256 to write (SHA256SUMS)")
     s.set_defaults(func=cmd_synthesize)
 
     s = sub.add_parser("download", help="download one archive and check what arrived")
@@ -377,6 +382,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--windows", nargs="+", type=_file, required=True,
         help="windows.npz of each subject the job's split reads",
+    )  # fmt: skip
+    s.add_argument(
+        "--signals", nargs="+", type=_file, required=True,
+        help="signal.npy of each of those subjects, in the same order",
     )  # fmt: skip
     s.add_argument("--scores", required=True)
     s.add_argument("--predictions", required=True)

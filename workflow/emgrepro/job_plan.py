@@ -47,9 +47,17 @@ class JobSpec:
     @classmethod
     def from_dict(cls, spec: dict, arg: str = "--spec") -> JobSpec:
         """A spec from the command line: a missing or unknown key is named."""
+        from emgrepro.models import MODELS
         from emgrepro.records import from_dict
 
-        return from_dict(cls, spec, arg)
+        job = from_dict(cls, spec, arg)
+        MODELS.get(job.model)  # an unknown model is named, with the known ones
+        if job.device != "cpu" and not uses_gpu(job.model):
+            raise ConfigError(
+                f"{arg}: model '{job.model}' declares no GPU use (it runs on the CPU only), "
+                f"so its device must be 'cpu', not '{job.device}'"
+            )
+        return job
 
 
 def jobs(config: dict) -> list[JobSpec]:
@@ -194,7 +202,8 @@ class JobFiles:
     """Every file one job reads and writes: the rule declares them, the command line takes
     them as named arguments, and a job rerun by hand uses the same list."""
 
-    windows: tuple[str, ...]  # one per subject the job's split reads, in the spec's order
+    windows: tuple[str, ...]  # one index per subject the job's split reads, in order
+    signals: tuple[str, ...]  # the filtered signal each index points into, same order
     parent: str | None  # the model a few-shot or incremental job starts from
     init: dict[str, str]  # pre-trained parts it loads, by part
     scores: str
@@ -204,7 +213,7 @@ class JobFiles:
 
     def inputs(self) -> dict[str, object]:
         """Named inputs for Snakemake's ``unpack``."""
-        named: dict[str, object] = {"windows": list(self.windows)}
+        named: dict[str, object] = {"windows": list(self.windows), "signals": list(self.signals)}
         if self.parent:
             named["parent"] = self.parent
         named.update({f"init_{part}": path for part, path in sorted(self.init.items())})
@@ -221,7 +230,7 @@ class JobFiles:
 
     def input_arguments(self) -> list[str]:
         """The inputs as the ``train`` command's named arguments."""
-        args = ["--windows", *self.windows]
+        args = ["--windows", *self.windows, "--signals", *self.signals]
         if self.parent:
             args += ["--parent-model", self.parent]
         for part, path in sorted(self.init.items()):
@@ -250,6 +259,9 @@ def job_files(job: JobSpec) -> JobFiles:
     return JobFiles(
         windows=tuple(
             layout.path(layout.WINDOWS, prep=job.preprocessing, subject=s) for s in needed
+        ),
+        signals=tuple(
+            layout.path(layout.SIGNAL, prep=job.preprocessing, subject=s) for s in needed
         ),
         parent=checkpoint_path(
             parent["experiment"], parent["protocol"], job.model, parent["fold"], job.seed

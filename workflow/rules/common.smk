@@ -102,8 +102,8 @@ def get_source_plan(wildcards):
     return plan_source(config, wildcards.dataset, int(wildcards.subject))
 
 
-def get_subject_archives(wildcards):
-    return get_source_plan(wildcards).inputs
+def get_subject_inputs(wildcards):
+    return get_source_plan(wildcards).files_read()
 
 
 def get_prep_raw(wildcards):

@@ -25,7 +25,7 @@ rule synthesize:
     shell:
         "python -m emgrepro synthesize --dataset {wildcards.dataset:q}"
         " --subjects {params.subjects:q} --seed {params.seed:q} --scale {params.scale:q}"
-        " --out {output.archive:q} > {log:q} 2>&1"
+        " --out {output.archive:q} --sums {output.sums:q} > {log:q} 2>&1"
 
 
 # Download one archive from its official URL or a mirror URL (retries inside: a failed
@@ -52,7 +52,7 @@ rule fetch_subject:
     message:
         "{JOB_LINE:fetch {wildcards.dataset} subject {wildcards.subject}}"
     input:
-        get_subject_archives,
+        get_subject_inputs,
     output:
         directory(layout.RAW),
     retries: 0  # a failure here would repeat: never resubmitted
@@ -62,6 +62,8 @@ rule fetch_subject:
         "../../envs/data.yaml"
     params:
         plan=lambda wc: as_json(get_source_plan(wc).to_dict()),
+        # read and updated in place under a file lock (emgrepro/fetch/checksums.py), shared by
+        # every fetch job: state, not an input or output of one job
         lock=config["checksum_lock"],
     shell:
         "python -m emgrepro fetch --plan {params.plan:q} --lock {params.lock:q} --out {output:q}"

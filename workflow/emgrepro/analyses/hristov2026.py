@@ -37,10 +37,12 @@ def plan(jobs: list[JobSpec]) -> Analysis | None:
     where = f"experiments/{EXPERIMENT}/protocols/{PROTOCOL}"
     split = PROTOCOLS.get(PROTOCOL).params(job.protocol_params, where)
     models = {j.model: j.model_params for j in jobs if j.experiment == EXPERIMENT}
+    first = [int(layout.match(layout.WINDOWS, w)["subject"]) for w in files.windows].index(subject)
     return Analysis(
         inputs={
             "model": files.model,
-            "windows": layout.path(layout.WINDOWS, prep=job.preprocessing, subject=subject),
+            "windows": files.windows[first],
+            "signal": files.signals[first],
         },
         params={
             "subject": subject,
@@ -52,7 +54,7 @@ def plan(jobs: list[JobSpec]) -> Analysis | None:
 
 
 def analyse(params: dict, inputs: dict[str, Path], out_dir: Path) -> None:
-    sw = SubjectWindows.load(Path(inputs["windows"]).parent)
+    sw = SubjectWindows.from_files(inputs["windows"], inputs["signal"])
     table = WindowTable([sw], params["classes"])
     test = np.flatnonzero(table.meta["repetition"].isin(params["test_repetitions"]).to_numpy())
     pick = test[:: max(1, len(test) // MAX_WINDOWS)]

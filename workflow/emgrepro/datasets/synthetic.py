@@ -105,13 +105,15 @@ def write_twin(
     subjects: list[int],
     seed: int,
     scale: dict[str, Any] | None = None,
+    sums_out: Path | None = None,
 ) -> dict[str, str]:
     """Write a synthetic twin archive of ``dataset_id`` for ``subjects``.
 
     The zip holds the members as the real distribution names them (e.g.
     ``EMG-S1/HC-1.csv``, ``s1/S1_A1_E1.mat``, ``DB2_s1/S1_E1_A1.mat``,
-    ``s1_0/S1_E1_A1.mat``); ``out_zip.with_suffix('.SHA256SUMS')`` lists the members'
-    sha256 under their canonical (reader) paths. Returns {canonical path: sha256}.
+    ``s1_0/S1_E1_A1.mat``); ``sums_out`` (by default ``out_zip.with_suffix('.SHA256SUMS')``)
+    lists the members' sha256 under their canonical (reader) paths. Returns {canonical
+    path: sha256}.
     ``scale`` shrinks the data for a laptop (the twin module's ``TWIN_SCALE``).
     """
     info = get_dataset(dataset_id)
@@ -140,6 +142,6 @@ def write_twin(
                     zf.writestr(_zip_info(folder), b"")
                 zf.writestr(_zip_info(name), data)
     lines = "".join(f"{digest}  {path}\n" for path, digest in sums.items())
-    with atomic_path(out_zip.with_suffix(".SHA256SUMS")) as tmp:
+    with atomic_path(Path(sums_out) if sums_out else out_zip.with_suffix(".SHA256SUMS")) as tmp:
         tmp.write_text(lines)
     return sums

@@ -81,12 +81,20 @@ def peak_memory_mb(device=None) -> dict[str, float]:
     return out
 
 
-def load_table(spec: dict, windows: Sequence[Path | str]) -> WindowTable:
-    """The windows of the subjects the job's split reads, one ``windows.npz`` per subject:
-    given in full, no more, so that a rule's declared inputs are what the job reads."""
+def load_table(
+    spec: dict, windows: Sequence[Path | str], signals: Sequence[Path | str]
+) -> WindowTable:
+    """The windows of the subjects the job's split reads, one ``windows.npz`` and its
+    ``signal.npy`` per subject: given in full, no more, so that a rule's declared inputs
+    are what the job reads."""
     protocol = PROTOCOLS.get(spec["protocol"])
     needed = protocol.subjects_needed(spec["fold"], spec["subjects"], spec["protocol_params"])
-    subjects = [SubjectWindows.load(Path(w).parent) for w in windows]
+    if len(signals) != len(windows):
+        raise EmgreproError(
+            f"--signals: {len(signals)} file(s) for {len(windows)} window index(es); pass "
+            "each subject's signal.npy in the order of --windows"
+        )
+    subjects = [SubjectWindows.from_files(w, s) for w, s in zip(windows, signals, strict=True)]
     got = [sw.subject for sw in subjects]
     if sorted(got) != sorted(int(s) for s in needed):
         raise EmgreproError(
@@ -122,7 +130,7 @@ def run_job(spec: dict, files: JobFiles, threads: int = 1) -> dict:
                 f"classes {parent['classes']} of the model it starts from"
             )
     split = protocol.split(
-        load_table(spec, files.windows),
+        load_table(spec, files.windows, files.signals),
         spec["fold"],
         spec["subjects"],
         params,

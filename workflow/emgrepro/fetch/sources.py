@@ -54,6 +54,10 @@ class SourcePlan:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def files_read(self) -> list[str]:
+        """Every file or folder the fetch job reads: the rule's inputs."""
+        return [*self.inputs, *([self.manifest] if self.manifest else [])]
+
     @classmethod
     def from_dict(cls, plan: dict) -> SourcePlan:
         """A plan from the command line: a missing or unknown key is named, not a traceback."""

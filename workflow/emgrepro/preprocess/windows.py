@@ -174,13 +174,27 @@ class SubjectWindows:
 
     @classmethod
     def load(cls, folder: Path | str) -> SubjectWindows:
-        folder = Path(folder)
-        with np.load(folder / "windows.npz") as z:
+        """The windows a preprocessing job wrote to ``folder``."""
+        return cls.from_files(Path(folder) / "windows.npz")
+
+    @classmethod
+    def from_files(cls, windows: Path | str, signal: Path | str | None = None) -> SubjectWindows:
+        """A window index and the filtered signal it indexes, each named (a job's declared
+        inputs); without ``signal``, the file the index names beside it."""
+        windows = Path(windows)
+        with np.load(windows) as z:
             meta = json.loads(str(z["meta"]))
             arrays = {k: z[k] for k in ("starts", "labels", "repetition")}
             sample_labels, sample_rep = z["sample_labels"], z["sample_repetition"]
             segments = z["segments"] if "segments" in z.files else None
-        signal = np.load(folder / meta["signal"], mmap_mode="r")
+        path = Path(signal) if signal is not None else windows.parent / meta["signal"]
+        signal = np.load(path, mmap_mode="r")
+        if signal.ndim != 2 or signal.shape[0] != sample_labels.shape[0]:
+            raise DataFormatError(
+                f"{path}: {signal.shape[0]} samples, but the window index "
+                f"{windows} labels {sample_labels.shape[0]}; pass the signal.npy written "
+                "with that index (same preprocessing and subject)"
+            )
         return cls(
             subject=int(meta["subject"]),
             signal=signal,
