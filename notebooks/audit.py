@@ -35,26 +35,20 @@ from emgrepro.evaluation import audit as audit_rules
 from emgrepro.evaluation.audit import VERDICTS, Rule
 from emgrepro.report import (
     VERDICT_COLOURS,
-    read_table,
-    show_whole_tables,
+    open_run_report,
     verdict_counts,
     verdict_counts_styled,
     verdict_html,
 )
 
-show_whole_tables()
-table = read_table(audit_csv)
+table, FIG = open_run_report(
+    audit_csv,
+    figures_dir,
+    "**This run used synthetic data** for the numbers marked `synthetic`: they exercise the "
+    "pipeline and prove nothing about the papers.",
+)
 prov = json.loads(Path(provenance_json).read_text())
 rule = Rule(**{k: v for k, v in prov["config"]["audit"].items() if k in Rule.__dataclass_fields__})
-FIG = Path(figures_dir)
-FIG.mkdir(parents=True, exist_ok=True)
-if (table["data"] == "synthetic").any():
-    display(
-        Markdown(
-            "**This run used synthetic data** for the numbers marked `synthetic`: they "
-            "exercise the pipeline and prove nothing about the papers."
-        )
-    )
 
 # %% [markdown]
 # ## What each verdict means

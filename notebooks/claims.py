@@ -23,7 +23,6 @@ grid_csv = "results/grid.csv"
 figures_dir = "results/figures/claims"
 
 # %%
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -31,15 +30,17 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from emgrepro.evaluation.claims import CLAIM_VERDICTS
-from emgrepro.report import show_whole_tables
+from emgrepro.report import open_run_report
 
-show_whole_tables()
-table = pd.read_csv(claims_csv, keep_default_na=False, na_values=[""])
+table, FIG = open_run_report(
+    claims_csv,
+    figures_dir,
+    "**Synthetic data.** Claims marked `synthetic` were judged on synthetic twins: they "
+    "exercise the pipeline and say nothing about the papers.",
+)
 for column in ("published_size", "difference", "ci_low", "ci_high", "p_value", "n"):
     table[column] = pd.to_numeric(table[column], errors="coerce")  # numbers, even when empty
 table["n"] = table["n"].fillna(0)
-FIG = Path(figures_dir)
-FIG.mkdir(parents=True, exist_ok=True)
 COLOURS = {
     "holds": "#1a9850",
     "fails": "#d73027",
@@ -54,13 +55,6 @@ MEANING = {
     "not-run": "the run computed neither side on one dataset, or no subject of the claim's group",
     "not-applicable": "the claim cannot be tested on this run's datasets (reason given)",
 }
-if (table["data"] == "synthetic").any():
-    display(
-        Markdown(
-            "**Synthetic data.** Claims marked `synthetic` were judged on synthetic twins: "
-            "they exercise the pipeline and say nothing about the papers."
-        )
-    )
 
 
 # %% [markdown]

@@ -33,46 +33,32 @@ import seaborn as sns
 from IPython.display import HTML, Markdown, display
 
 from emgrepro import report
+from emgrepro.analyses.ding2018 import ALL_GESTURES, EXERCISE_B, NETWORKS
 
 tables = report.open_report(paper, inputs, "Ninapro DB2")
 FIG, experiments = tables.figures, tables.experiments
 scores, timings, audit_rows = tables.scores, tables.timings, tables.audit
-EXERCISE_B, ALL_GESTURES = "ding2018_db2", "ding2018_db2_all"
-NETWORKS = {
-    "c_sk": "C-SK",
-    "c_sk2": "C-SK2",
-    "c_2b1": "C-2B1",
-    "c_2b2": "C-2B2",
-    "c_dk": "C-DK",
-    "c_b1pb2": "C-B1PB2",
-}
 acc = scores[scores["metric"] == "accuracy"] if len(scores) else scores
+# accuracy per subject and method, the classical grid's best cell and the paired
+# comparisons: written by the analysis rule (emgrepro/analyses/ding2018.py)
+PER_SUBJECT = report.analysis_table(tables, "per_subject.csv")
+BEST_CELLS = report.analysis_table(tables, "classical_best_cell.csv")
+COMPARISONS = report.analysis_table(tables, "comparisons.csv")
 
 
 def per_subject(experiment: str) -> pd.DataFrame:
-    """Accuracy per subject (rows) and method (columns): every network, the classical
-    grid's best cell (best mean over subjects) as `classical`."""
-    if not len(acc):
+    """Accuracy per subject (rows) and method (columns, the networks then `classical`)."""
+    if PER_SUBJECT.empty:
         return pd.DataFrame()
-    sel = acc[acc["experiment"] == experiment]
-    nets = sel[sel["model"].isin(NETWORKS)].pivot_table(
-        index="subject", columns="model", values="value", aggfunc="mean"
-    )
-    grid = sel[sel["model"] == "classical_grid"]
-    if len(grid):
-        cells = grid.groupby("condition")["value"].mean()
-        best = grid[grid["condition"] == cells.idxmax()]
-        nets["classical"] = best.groupby("subject")["value"].mean()
-    return nets
+    sel = PER_SUBJECT[PER_SUBJECT["experiment"] == experiment]
+    wide = sel.pivot(index="subject", columns="method", values="value")
+    return wide.reindex(columns=[m for m in [*NETWORKS, "classical"] if m in wide.columns])
 
 
 B = per_subject(EXERCISE_B)
 ALL = per_subject(ALL_GESTURES)
-BEST_CELL = ""
-if len(acc):
-    grid = acc[(acc["experiment"] == EXERCISE_B) & (acc["model"] == "classical_grid")]
-    if len(grid):
-        BEST_CELL = grid.groupby("condition")["value"].mean().idxmax()
+best = BEST_CELLS[BEST_CELLS["experiment"] == EXERCISE_B] if len(BEST_CELLS) else BEST_CELLS
+BEST_CELL = best["condition"].iloc[0] if len(best) else ""
 
 # %% [markdown]
 # ## Verdicts: every published number of this paper
@@ -154,32 +140,19 @@ else:
 # results of C-DK and C-B1PB2, or C-SK and C-SK2 can reveal the effect of considering the
 # sEMG signal characteristics", and (abstract) that parallel multiple-scale convolution with
 # larger kernels and muscle independence "can significantly increase the classification
-# accuracy". No difference was published with numbers (Table 2 was not found), so each is
-# computed here with the audit's paired test: mean of the per-subject differences
-# (percentage points), its bootstrap 95 % interval and the Wilcoxon signed-rank p.
+# accuracy". No difference was published with numbers (Table 2 was not found), so the
+# `analysis` rule computes each with the audit's paired test (`emgrepro/analyses/
+# ding2018.py`, `results/analysis/ding2018/comparisons.csv`): mean of the per-subject
+# differences (percentage points), its bootstrap 95 % interval and the Wilcoxon signed-rank
+# p.
 
 # %%
-KERNEL_SIZE = [
-    ("parallel blocks: C-2B1 - C-SK2", "c_2b1", "c_sk2"),
-    ("large kernels: C-2B2 - C-2B1", "c_2b2", "c_2b1"),
-    ("multiple scales: C-B1PB2 - C-2B2", "c_b1pb2", "c_2b2"),
-    ("C-B1PB2 - C-SK2", "c_b1pb2", "c_sk2"),
-]
-MUSCLE = [
-    ("C-B1PB2 - C-DK", "c_b1pb2", "c_dk"),
-    ("C-SK2 - C-SK", "c_sk2", "c_sk"),
-]
-CLASSICAL = [("C-B1PB2 - classical method", "c_b1pb2", "classical")]
-for title, pairs in (
-    ("Kernel size", KERNEL_SIZE),
-    ("Muscle independence", MUSCLE),
-    ("Against the classical method", CLASSICAL),
-):
-    display(Markdown(f"**{title}** (Exercise B)"))
-    paired = report.paired_comparisons(
-        B, pairs, audit_rows, tables.audit_rule, where={"experiment": EXERCISE_B}
-    )
-    display(paired.astype({"difference": object}).fillna({"difference": report.NOT_COMPUTED}))
+if len(COMPARISONS):
+    for title, paired in COMPARISONS.groupby("group", sort=False):
+        display(Markdown(f"**{title}** (Exercise B)"))
+        display(report.comparison_view(paired.drop(columns="group")))
+else:
+    display(Markdown(f"Paired comparisons: **{report.NOT_COMPUTED}**."))
 
 # %% [markdown]
 # ## Accuracy per subject

@@ -31,15 +31,26 @@ import seaborn as sns
 from IPython.display import HTML, Markdown, display
 
 from emgrepro import report
+from emgrepro.analyses.zhai2017 import (
+    ARMS,
+    AVERAGE,
+    LATER,
+    NAMES,
+    SCENARIOS,
+    SESSIONS,
+    TABLE1,
+    accuracy,
+    sessions,
+)
 
 tables = report.open_report(paper, inputs, "Ninapro DB2 and DB3 (exercise B only, few classes)")
 FIG, experiments = tables.figures, tables.experiments
 scores, timings, audit_rows = tables.scores, tables.timings, tables.audit
 
-NAMES = {"zhai_cnn": "CNN", "zhai_svm": "SVM"}
-SCENARIOS = {"none": "no recalibration", "all_session": "All-Session", "last_only": "Last-Only"}
-SESSIONS = ["I", "II", "III", "IV", "V"]
-LATER = SESSIONS[1:]  # the paper's averages: sessions II-V (session I is never recalibrated)
+# each subject's recalibration gains and the CNN against the SVM: written by the analysis
+# rule (emgrepro/analyses/zhai2017.py), beside the accuracies read from the scores here
+GAINS = report.analysis_table(tables, "gains.csv")
+CNN_VS_SVM = report.analysis_table(tables, "cnn_vs_svm.csv")
 
 
 def published_value(**match) -> str:
@@ -53,45 +64,17 @@ def published_value(**match) -> str:
     return f"{report.published_text(r)} ({r['verdict']})"
 
 
-def accuracy(experiment: str, protocol: str, model: str) -> pd.DataFrame:
-    """Per subject and condition: accuracy in percent (mean over seeds)."""
-    if scores.empty:
-        return pd.DataFrame(columns=["subject", "condition", "value"])
-    s = scores[
-        (scores["experiment"] == experiment)
-        & (scores["protocol"] == protocol)
-        & (scores["model"] == model)
-        & (scores["metric"] == "accuracy")
+def gains(experiment: str, model: str, scenario: str) -> pd.DataFrame:
+    """Gain (points) per subject (rows) and session II-V (columns) and their average."""
+    if GAINS.empty:
+        return pd.DataFrame(columns=[*LATER, AVERAGE])
+    sel = GAINS[
+        (GAINS["experiment"] == experiment)
+        & (GAINS["model"] == model)
+        & (GAINS["scenario"] == scenario)
     ]
-    return s.groupby(["subject", "condition"], as_index=False)["value"].mean()
-
-
-def sessions(experiment: str, model: str) -> pd.DataFrame:
-    """Accuracy (%) per subject, scenario and session of the recalibration protocol."""
-    a = accuracy(experiment, "recalibration", model)
-    if a.empty:
-        return pd.DataFrame(columns=["subject", "scenario", "session", "accuracy"])
-    parts = a["condition"].str.extract(r"^(\w+) session=(\w+)$")
-    return pd.DataFrame(
-        {
-            "subject": a["subject"],
-            "scenario": parts[0],
-            "session": parts[1],
-            "accuracy": 100 * a["value"],
-        }
-    ).dropna()
-
-
-def gains(experiment: str, model: str, scenario: str, versus: str = "none") -> pd.DataFrame:
-    """Per subject and session: accuracy of ``scenario`` minus that of ``versus`` (points)."""
-    s = sessions(experiment, model)
-    if s.empty:
-        return pd.DataFrame(columns=LATER)
-    wide = s.pivot_table(index=["subject", "session"], columns="scenario", values="accuracy")
-    if scenario not in wide or versus not in wide:
-        return pd.DataFrame(columns=LATER)
-    g = (wide[scenario] - wide[versus]).unstack("session")
-    return g.reindex(columns=[c for c in SESSIONS if c in g.columns])
+    wide = sel.pivot(index="subject", columns="session", values="gain")
+    return wide.reindex(columns=[c for c in [*LATER, AVERAGE] if c in wide.columns])
 
 
 def points(values) -> str:
@@ -116,20 +99,12 @@ display(HTML(report.verdict_html(audit_rows)))
 # mean ± sd over subjects, beside the published mean and the audit's verdict.
 
 # %%
-TABLE1 = [
-    ("All movements", "zhai2017_db2"),
-    ("Basic (Exercise B)", "zhai2017_db2_basic"),
-    ("Grasp (Exercise C)", "zhai2017_db2_grasp"),
-    ("Force (Exercise D)", "zhai2017_db2_force"),
-    ("10-movement subset", "zhai2017_db2_ten"),
-    ("Amputees (10 movements)", "zhai2017_db3"),
-]
 rows = []
 for label, exp in TABLE1:
     row = {"movements": label}
     for model in ("zhai_svm", "zhai_cnn"):
-        acc = accuracy(exp, "within_subject", model)["value"]
-        row[f"{NAMES[model]} reproduced"] = report.mean_sd(acc, 100.0, 2)
+        acc = accuracy(scores, exp, "within_subject", model)["value"]
+        row[f"{NAMES[model]} reproduced"] = report.mean_sd(acc, 1.0, 2)
         row[f"{NAMES[model]} published"] = published_value(
             table="table1", experiment=exp, model=model
         )
@@ -144,13 +119,8 @@ display(pd.DataFrame(rows).set_index("movements"))
 # subject), beside the published gain and its verdict.
 
 # %%
-TABLE2 = [
-    ("Intact, all movements", "zhai2017_db2"),
-    ("Intact, 10 movements", "zhai2017_db2_ten"),
-    ("Amputees, 10 movements", "zhai2017_db3"),
-]
 rows = []
-for label, exp in TABLE2:
+for label, exp in ARMS:
     for model in ("zhai_cnn", "zhai_svm"):
         g = gains(exp, model, "last_only")
         for s in LATER:
@@ -169,8 +139,7 @@ for label, exp in TABLE2:
                     ),
                 }
             )
-        have = [s for s in LATER if s in g]
-        avg = g[have].mean(axis=1) if have else []
+        avg = g[AVERAGE] if AVERAGE in g else []
         rows.append(
             {
                 "subjects": label,
@@ -193,11 +162,10 @@ display(pd.DataFrame(rows).set_index(["subjects", "model", "session"]))
 # All-Session by 2.63 % and 4.33 %.
 
 # %%
-ARMS = [(label, exp) for label, exp in TABLE2]
 frames = []
 for label, exp in ARMS:
     for model in NAMES:
-        s = sessions(exp, model)
+        s = sessions(scores, exp, model)
         if len(s):
             frames.append(s.assign(arm=label, model=NAMES[model]))
 if frames:
@@ -272,26 +240,11 @@ else:
 # both recalibration scenarios.
 
 # %%
-rows = []
-for label, exp in ARMS:
-    for model in NAMES:
-        for scenario in ("last_only", "all_session"):
-            g = gains(exp, model, scenario)
-            have = [s for s in LATER if s in g]
-            if not have:
-                continue
-            for subject, value in g[have].mean(axis=1).items():
-                rows.append(
-                    {
-                        "arm": label,
-                        "model": NAMES[model],
-                        "scenario": SCENARIOS[scenario],
-                        "subject": subject,
-                        "gain": value,
-                    }
-                )
-if rows:
-    per_subject_gain = pd.DataFrame(rows)
+rows = GAINS[GAINS["session"] == AVERAGE] if len(GAINS) else GAINS
+if len(rows):
+    per_subject_gain = rows.assign(
+        model=rows["model"].map(NAMES), scenario=rows["scenario"].map(SCENARIOS)
+    )
     fig, axes = plt.subplots(
         1, len(ARMS), figsize=(4.2 * len(ARMS), 3.6), squeeze=False, sharey=True
     )
@@ -327,33 +280,16 @@ else:
 # improvement" than the SVM. Per subject, CNN minus SVM (percentage points): Table 1
 # accuracy, and the Last-Only and All-Session gains averaged over sessions II-V: the mean
 # difference with the audit's own paired statistics (bootstrap interval, n, Wilcoxon
-# signed-rank p) and how many subjects favour the CNN. The audit's own verdicts
+# signed-rank p) and how many subjects favour the CNN, computed by the `analysis` rule
+# (`emgrepro/analyses/zhai2017.py`, `results/analysis/zhai2017/`). The audit's own verdicts
 # on the paper's paired numbers (gains and drops) follow.
 
 # %%
-arms = {}  # per comparison: CNN and SVM per subject, in percent or percentage points
-for label, exp in TABLE1:
-    a = accuracy(exp, "within_subject", "zhai_cnn").set_index("subject")["value"]
-    b = accuracy(exp, "within_subject", "zhai_svm").set_index("subject")["value"]
-    if len(a.index.intersection(b.index)):
-        arms[f"Table 1 accuracy, {label}"] = (100 * a, 100 * b)
-for label, exp in ARMS:
-    for scenario in ("last_only", "all_session"):
-        ga, gb = gains(exp, "zhai_cnn", scenario), gains(exp, "zhai_svm", scenario)
-        have = [s for s in LATER if s in ga and s in gb]
-        if have and len(ga.index.intersection(gb.index)):
-            arms[f"{SCENARIOS[scenario]} gain, {label}"] = (
-                ga[have].mean(axis=1),
-                gb[have].mean(axis=1),
-            )
-if arms:
-    values = pd.DataFrame(
-        {f"{what} {arm}": v for what, pair in arms.items() for arm, v in zip(("CNN", "SVM"), pair)}
-    )
-    pairs = [(what, f"{what} CNN", f"{what} SVM") for what in arms]
-    table = report.paired_comparisons(values, pairs, audit_rule=tables.audit_rule, scale=1.0)
-    better = [(a - b).dropna() for a, b in arms.values()]
-    table["CNN better in"] = [f"{int((d > 0).sum())} of {len(d)}" for d in better]
+if len(CNN_VS_SVM):
+    table = report.comparison_view(CNN_VS_SVM)
+    table["CNN better in"] = [
+        f"{k} of {n}" for k, n in zip(CNN_VS_SVM["cnn_better"], CNN_VS_SVM["subjects"])
+    ]
     display(table.drop(columns=["a", "b", "published", "verdict"]).rename_axis("CNN - SVM"))
 else:
     display(Markdown("CNN against SVM: **not computed**."))

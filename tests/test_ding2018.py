@@ -14,11 +14,13 @@ import torch
 from torch import nn
 
 from conftest import job_files_in, window_files
+from emgrepro.analyses import ding2018 as analysis
 from emgrepro.checks import check_parameters
 from emgrepro.config import load
 from emgrepro.datasets.synthetic import write_twin
 from emgrepro.errors import ConfigError
 from emgrepro.evaluation.audit import read_published
+from emgrepro.evaluation.comparisons import paired_comparisons
 from emgrepro.evaluation.run import run_job
 from emgrepro.models import MODELS, build_model
 from emgrepro.paths import CONFIG_DIR, published_csv
@@ -26,7 +28,7 @@ from emgrepro.preprocess.subject import preprocess_subject
 from emgrepro.preprocess.table import WindowTable
 from emgrepro.preprocess.windows import SubjectWindows
 from emgrepro.protocols import PROTOCOLS
-from emgrepro.report import paired_comparisons
+from emgrepro.report import comparison_view
 
 VARIANTS = ("c_b1pb2", "c_sk", "c_sk2", "c_2b1", "c_2b2", "c_dk")
 # (time kernel, pool) per block, electrode extent of the first three layers, FC input units
@@ -244,17 +246,62 @@ def test_the_reports_comparisons_are_the_audits_paired_test():
     )
     pairs = [("kernel", "c_b1pb2", "c_sk2"), ("muscle", "c_b1pb2", "c_dk")]
     out = paired_comparisons(values, pairs, pd.DataFrame(), {"bootstrap_resamples": 999})
+    out = out.set_index("comparison")
     assert out.loc["kernel", "difference"] == 7.5 and out.loc["kernel", "n"] == 4
     assert out.loc["kernel", "source"].startswith("computed")
     assert out.loc["muscle", "source"] == "not computed"
+    assert pd.isna(out.loc["muscle", "difference"])
     audit = pd.DataFrame(
         [{"experiment": "e", "model": "c_b1pb2", "versus": "model=c_sk2", "reproduced_mean": 7.5,
           "published_mean": 5.0, "published_sd": np.nan, "bound": "", "ci_low": 1.0,
           "ci_high": 4.0, "n": 4, "p_value": 0.1, "verdict": "synthetic"}]
     )  # fmt: skip
-    read = paired_comparisons(values, pairs[:1], audit, where={"experiment": "e"})
+    read = comparison_view(paired_comparisons(values, pairs, audit, where={"experiment": "e"}))
     assert read.loc["kernel", "interval"] == "[+6.00, +9.00]"
     assert (read.loc["kernel", "published"], read.loc["kernel", "source"]) == ("5", "audit row")
+    assert read.loc["muscle", "difference"] == "not computed"
+
+
+def test_the_analysis_picks_the_best_classical_cell_and_pairs_by_subject(tmp_path):
+    """The analysis rule's tables: the classical method is the grid cell of best mean over
+    subjects (that cell's per-subject values), and each comparison pairs subjects."""
+    rows = []
+    for subject, (b1pb2, dk, cell_a, cell_b) in {
+        1: (0.80, 0.70, 0.60, 0.65), 2: (0.70, 0.65, 0.50, 0.62), 3: (0.90, 0.80, 0.70, 0.60),
+    }.items():  # fmt: skip
+        for model, condition, value in (
+            ("c_b1pb2", "", b1pb2), ("c_dk", "", dk),
+            ("classical_grid", "rms+lda", cell_a), ("classical_grid", "wl+svm", cell_b),
+        ):  # fmt: skip
+            for seed in (0, 1):  # the mean over seeds
+                rows.append({"paper": "ding2018", "experiment": analysis.EXERCISE_B,
+                             "model": model, "condition": condition, "subject": subject,
+                             "seed": seed, "metric": "accuracy", "value": value})  # fmt: skip
+    pd.DataFrame(rows).to_csv(tmp_path / "scores.csv", index=False)
+    pd.DataFrame(columns=["paper", "experiment", "model", "versus"]).to_csv(
+        tmp_path / "audit.csv", index=False
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    inputs = {"scores": tmp_path / "scores.csv", "audit": tmp_path / "audit.csv"}
+    analysis.analyse({"audit_rule": {"bootstrap_resamples": 999}}, inputs, out)
+    best = pd.read_csv(out / "classical_best_cell.csv")
+    assert best.to_dict("records") == [
+        {
+            "experiment": analysis.EXERCISE_B,
+            "condition": "wl+svm",
+            "mean": pytest.approx(0.62333, abs=1e-4),
+        }
+    ]
+    per = pd.read_csv(out / "per_subject.csv")
+    classical = per[per["method"] == "classical"].set_index("subject")["value"]
+    assert classical.to_dict() == {1: 0.65, 2: 0.62, 3: 0.60}
+    table = pd.read_csv(out / "comparisons.csv").set_index("comparison")
+    assert table.loc["C-B1PB2 - C-DK", "difference"] == pytest.approx(8.333, abs=1e-3)
+    assert table.loc["C-B1PB2 - C-DK", "n"] == 3
+    assert table.loc["C-B1PB2 - classical method", "difference"] == pytest.approx(17.667, abs=1e-3)
+    assert table.loc["C-B1PB2 - C-SK2", "source"] == "not computed"
+    assert list(dict.fromkeys(table["group"])) == list(analysis.COMPARISONS)
 
 
 # ----------------------------------------------------------------------------- the demo

@@ -554,3 +554,45 @@ def test_demo_dag_of_the_paper_renders_every_table_and_figure(demo_run):
     zhai = audit[audit["paper"] == "zhai2017"]
     assert len(zhai) == len(pd.read_csv(published_csv("zhai2017")))
     assert set(zhai["verdict"]) == {"synthetic"}, "every published number of paper 2 is computed"
+
+
+# ----------------------------------------------------------------------------- analysis
+
+
+def test_the_analysis_pairs_gains_within_subject_and_the_cnn_with_the_svm(tmp_path):
+    """Gains are a scenario's accuracy minus no recalibration's, per subject and session,
+    averaged over II-V; the CNN-SVM comparison pairs subjects, from the analysis rule."""
+    from emgrepro.analyses import zhai2017 as analysis
+
+    base = {"none": 0.60, "last_only": 0.70, "all_session": 0.65}
+    rows = []
+    for subject in (1, 2, 3):
+        for model, lift in (("zhai_cnn", 0.10), ("zhai_svm", 0.0)):
+            for k, session in enumerate(analysis.SESSIONS):
+                for scenario, acc in base.items():
+                    # session I is met before any recalibration: every scenario alike
+                    value = base["none"] if session == "I" else acc + lift * (scenario != "none")
+                    rows.append({"experiment": "zhai2017_db2", "protocol": "recalibration",
+                                 "model": model, "subject": subject, "seed": 0,
+                                 "condition": f"{scenario} session={session}",
+                                 "metric": "accuracy", "value": value + 0.01 * k})  # fmt: skip
+            rows.append({"experiment": "zhai2017_db2", "protocol": "within_subject",
+                         "model": model, "subject": subject, "seed": 0, "condition": "",
+                         "metric": "accuracy", "value": 0.5 + lift + 0.01 * subject})  # fmt: skip
+    pd.DataFrame(rows).to_csv(tmp_path / "scores.csv", index=False)
+    out = tmp_path / "out"
+    out.mkdir()
+    analysis.analyse({"audit_rule": {"bootstrap_resamples": 999}},
+                     {"scores": tmp_path / "scores.csv"}, out)  # fmt: skip
+    gains = pd.read_csv(out / "gains.csv")
+    assert set(gains["session"]) == {*analysis.LATER, analysis.AVERAGE}
+    cnn = gains[(gains["model"] == "zhai_cnn") & (gains["scenario"] == "last_only")]
+    assert cnn["gain"].to_numpy() == pytest.approx(20.0)  # (0.70 + 0.10) - 0.60, in points
+    svm = gains[(gains["model"] == "zhai_svm") & (gains["scenario"] == "all_session")]
+    assert svm["gain"].to_numpy() == pytest.approx(5.0)
+    table = pd.read_csv(out / "cnn_vs_svm.csv").set_index("comparison")
+    arm = analysis.ARMS[0][0]
+    assert table.loc[f"Last-Only gain, {arm}", "difference"] == pytest.approx(10.0)
+    assert table.loc["Table 1 accuracy, All movements", "difference"] == pytest.approx(10.0)
+    assert (table["cnn_better"] == table["subjects"]).all() and (table["subjects"] == 3).all()
+    assert "Table 1 accuracy, Amputees (10 movements)" not in table.index  # not in the run

@@ -15,6 +15,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from emgrepro.evaluation.comparisons import NOT_COMPUTED, published_text
+from emgrepro.tidy import read_table
+
 VERDICT_COLOURS = {
     "reproduced": "#1a9850",
     "smaller-effect": "#f46d43",
@@ -27,23 +30,6 @@ VERDICT_COLOURS = {
     "not-comparable": "#d9d9d9",
     "not-run": "#f7f7f7",
 }
-NOT_COMPUTED = "not computed"
-TEXT_COLUMNS = (
-    "condition", "table", "row", "column", "experiment", "protocol", "model", "group",
-    "versus", "bound", "settings", "note", "data", "test", "sd_over", "fold", "hardware",
-    "consistent_with", "baselines", "leaky_twin",
-)  # fmt: skip
-
-
-def read_table(path) -> pd.DataFrame:
-    """A table of the run (scores, timings, audit); text columns never hold NaN."""
-    if path is None or not Path(path).exists():
-        return pd.DataFrame()
-    df = pd.read_csv(path, keep_default_na=False, na_values=[""])
-    for col in TEXT_COLUMNS:
-        if col in df:
-            df[col] = df[col].fillna("").astype(str)
-    return df
 
 
 @dataclass
@@ -112,8 +98,7 @@ def open_report(paper: str, inputs: dict, data_name: str) -> PaperTables:
     given = report_inputs(paper, inputs)
     show_whole_tables()
     tables = load_tables(paper, given["scores_csv"], given["timings_csv"], given["audit_csv"])
-    tables.figures = Path(given["figures_dir"])
-    tables.figures.mkdir(parents=True, exist_ok=True)
+    tables.figures = figures_folder(given["figures_dir"])
     tables.experiments = given["experiments"]
     tables.paper_info = given["paper_info"]
     tables.audit_rule = given["audit_rule"]
@@ -121,6 +106,32 @@ def open_report(paper: str, inputs: dict, data_name: str) -> PaperTables:
     tables.analysis = Path(given["analysis_dir"]) if given["analysis_dir"] else None
     display(Markdown(banner_markdown(tables, data_name)))
     return tables
+
+
+def open_run_report(table_csv, figures_dir, synthetic_banner: str) -> tuple[pd.DataFrame, Path]:
+    """The opening of a report over the whole run (the audit's, the claims'): whole tables,
+    the run's table, its figures folder, and ``synthetic_banner`` before any number when a
+    row was computed on synthetic data."""
+    from IPython.display import Markdown, display
+
+    show_whole_tables()
+    table = read_table(table_csv)
+    if len(table) and (table["data"] == "synthetic").any():
+        display(Markdown(synthetic_banner))
+    return table, figures_folder(figures_dir)
+
+
+def figures_folder(path) -> Path:
+    """A report's figures folder, made if absent."""
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def analysis_table(tables: PaperTables, name: str) -> pd.DataFrame:
+    """A table the paper's analysis rule wrote (emgrepro/analyses/<paper>.py); empty when
+    the run had no analysis of it."""
+    return read_table(tables.analysis / name) if tables.analysis else pd.DataFrame()
 
 
 def banner_markdown(tables: PaperTables, data_name: str) -> str:
@@ -170,15 +181,6 @@ def show_whole_tables() -> None:
     for option in ("max_rows", "max_columns", "max_colwidth"):
         pd.set_option(f"display.{option}", None)
     pd.set_option("display.width", 10_000)
-
-
-def published_text(row: pd.Series) -> str:
-    """A published value as the paper states it: bound, mean, sd."""
-    bound = row.get("bound")
-    text = f"{bound if isinstance(bound, str) else ''} {row['published_mean']:g}".strip()
-    if pd.notna(row.get("published_sd")):
-        text += f" ± {row['published_sd']:g}"
-    return text
 
 
 def interval_text(row: pd.Series) -> str:
@@ -328,88 +330,20 @@ def claims(audit: pd.DataFrame) -> pd.io.formats.style.Styler | pd.DataFrame:
     return view.set_index("claim").style.set_table_styles(cells)
 
 
-def _registered_claim(audit: pd.DataFrame, ids: dict, other: dict) -> pd.Series | None:
-    """The audit row of a published difference between ``ids`` and ``other``, if any."""
-    if audit.empty or "versus" not in audit:
-        return None
-    for _, row in audit[audit["versus"] != ""].iterrows():
-        versus = dict(item.split("=", 1) for item in row["versus"].split(";") if "=" in item)
-        mine = {k: row[k] for k in ids}
-        theirs = {**mine, **{k.strip(): v.strip() for k, v in versus.items()}}
-        if mine == ids and {k: theirs[k] for k in other} == other:
-            return row
-    return None
-
-
-def paired_comparisons(
-    values: pd.DataFrame,
-    pairs: list[tuple[str, str, str]],
-    audit: pd.DataFrame | None = None,
-    audit_rule: dict | None = None,
-    key: str = "model",
-    where: dict | None = None,
-    scale: float = 100.0,
-) -> pd.DataFrame:
-    """Per ``(label, a, b)``: the paired difference a - b across subjects (``values``: one
-    row per subject, one column per ``key`` value, fractions), its interval and p. A
-    difference the paper published (an audit row of ``where``, e.g. its experiment, whose
-    ``key`` is a and ``versus`` b) is read from the audit; any other is computed with the
-    audit's own paired bootstrap and Wilcoxon test (``audit_rule``: the run's rule)."""
-    from emgrepro.evaluation.audit import Rule
-    from emgrepro.evaluation.statistics import paired_difference
-
-    settings = audit_rule or {}
-    rule = Rule(**{k: settings[k] for k in Rule.__dataclass_fields__ if k in settings})
-    rows = []
-    for label, a, b in pairs:
-        row = {"comparison": label, "a": a, "b": b}
-        claim = _registered_claim(
-            audit if audit is not None else pd.DataFrame(), {**(where or {}), key: a}, {key: b}
-        )
-        if claim is not None:
-            row.update(
-                difference=claim["reproduced_mean"],
-                ci_low=claim["ci_low"] + claim["published_mean"],
-                ci_high=claim["ci_high"] + claim["published_mean"],
-                n=claim["n"],
-                p=claim["p_value"],
-                published=published_text(claim),
-                verdict=claim["verdict"],
-                source="audit row",
-            )
-        elif a in values and b in values:
-            pair = paired_difference(
-                values[a].dropna() * scale,
-                values[b].dropna() * scale,
-                confidence=rule.confidence,
-                resamples=rule.bootstrap_resamples,
-                seed=rule.seed,
-            )
-            row.update(
-                difference=pair["mean"],
-                ci_low=pair["ci_low"],
-                ci_high=pair["ci_high"],
-                n=pair["n"],
-                p=pair["p_value"],
-                published="not found",
-                verdict="",
-                source="computed (no published number)",
-            )
-        else:
-            row.update(difference=np.nan, n=0, published="", verdict="", source=NOT_COMPUTED)
-        rows.append(row)
-    out = pd.DataFrame(rows).set_index("comparison")
-    for col in ("ci_low", "ci_high", "p"):
-        if col not in out:
-            out[col] = np.nan
+def comparison_view(table: pd.DataFrame) -> pd.DataFrame:
+    """A comparisons table (emgrepro.evaluation.comparisons) as a reader sees it: one row
+    per comparison, the interval in brackets, p to three figures, "not computed" where a
+    side is missing."""
+    out = table.set_index("comparison")
     out["interval"] = [
         "" if pd.isna(lo) else f"[{lo:+.2f}, {hi:+.2f}]"
         for lo, hi in zip(out["ci_low"], out["ci_high"])
     ]
-    out["difference"] = out["difference"].round(2)
+    out["difference"] = [NOT_COMPUTED if pd.isna(d) else f"{d:.2f}" for d in out["difference"]]
     out["p"] = out["p"].map(lambda p: "" if pd.isna(p) else f"{p:.3g}")
-    out["n"] = out["n"].fillna(0).astype(int)
-    return out[["a", "b", "difference", "interval", "n", "p", "published", "verdict", "source"]]
+    text = ["published", "verdict", "source"]
+    out[text] = out[text].fillna("")
+    return out[["a", "b", "difference", "interval", "n", "p", *text]]
 
 
 def choices_markdown(experiments: dict) -> str:

@@ -201,7 +201,7 @@ def get_analysis(paper):
     """A paper's analysis beyond the scores (emgrepro/analyses/), if it has one and the
     run has the jobs it reads."""
     own = analyses.get(paper)
-    return own.plan(list(JOBS.values())) if own else None
+    return own.plan(list(JOBS.values()), config) if own else None
 
 
 def get_analysis_output(paper):

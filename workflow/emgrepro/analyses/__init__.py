@@ -3,8 +3,8 @@
 
 An analysis is a module here named after its paper, with
 
-- ``plan(jobs) -> Analysis | None``: the files it reads and its parameters, taken from
-  the run's job plan (None when the run lacks what it needs);
+- ``plan(jobs, config) -> Analysis | None``: the files it reads and its parameters, taken
+  from the run's job plan and config (None when the run lacks what it needs);
 - ``analyse(params, inputs, out_dir)``: writes its tables (CSV) and arrays (NPZ) into
   ``out_dir``.
 

@@ -25,7 +25,7 @@ MAX_WINDOWS = 256  # test windows encoded, evenly spread
 SHOWN = 3  # reconstructions shown
 
 
-def plan(jobs: list[JobSpec]) -> Analysis | None:
+def plan(jobs: list[JobSpec], config: dict) -> Analysis | None:
     """The multi-subject CSAE job of the lowest seed: its checkpoint and the windows of
     its first subject."""
     mine = [j for j in jobs if (j.experiment, j.protocol, j.model) == (EXPERIMENT, PROTOCOL, MODEL)]
