@@ -87,7 +87,7 @@ def _score_csvs(workdir: Path) -> list[Path]:
 
 
 def _is_debris(path: Path) -> bool:
-    return TMP_DEBRIS.match(path.name) is not None or ".part-" in path.name
+    return TMP_DEBRIS.match(path.name) is not None
 
 
 def _debris(workdir: Path) -> list[Path]:
@@ -266,7 +266,7 @@ def _killed_run_leaves_complete_outputs_and_resumes(tmp_path):
     debris = _debris(work)
     for rel in debris:  # temp files only of jobs that were running
         m = TMP_DEBRIS.match(rel.name)
-        dest = rel.parent / (m["dest"] if m else rel.name.split(".part-")[0])
+        dest = rel.parent / m["dest"]
         assert _unfinished(dest, incomplete), f"{rel}: temp file of a finished job"
     print(f"\nkilled with {len(incomplete)} outputs marked incomplete; temp debris: {debris}")
 

@@ -186,7 +186,7 @@ def test_local_path_and_file_url(tmp_path: Path) -> None:
 
 
 def test_a_killed_download_leaves_nothing_for_the_next(server: TestServer, tmp_path: Path):
-    stale = tmp_path / "file.bin.part-abc123"
+    stale = tmp_path / ".file.bin.abc123.tmp"  # atomic_path's temporary name
     stale.write_bytes(b"half")
     url = server.add("/file.bin", BODY)
     download(url, tmp_path / "file.bin", sha256=BODY_SHA, **FAST)

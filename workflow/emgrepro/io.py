@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,13 +21,14 @@ def _umask() -> int:
 
 
 @contextlib.contextmanager
-def atomic_path(dest: Path | str, mode: int = 0o666) -> Iterator[Path]:
+def atomic_path(dest: Path | str, mode: int = 0o666, keep_mode: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``dest``; rename it onto ``dest`` on success.
 
     The file gets ``mode`` less the umask, as a file made by ``open`` would (``mkstemp``
-    alone would leave it readable by its owner only). A failure removes the temporary
-    file; a killed process leaves ``.<name>.*.tmp``, which the next write of the same
-    output removes first.
+    alone would leave it readable by its owner only); with ``keep_mode`` an existing
+    ``dest`` keeps its own permissions (a file updated in place, e.g. the checksum lock).
+    A failure removes the temporary file; a killed process leaves ``.<name>.*.tmp``, which
+    the next write of the same output removes first.
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -36,13 +38,39 @@ def atomic_path(dest: Path | str, mode: int = 0o666) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        os.chmod(tmp_path, mode & ~_umask())
+        kept = dest.stat().st_mode & 0o777 if keep_mode and dest.exists() else None
+        os.chmod(tmp_path, kept if kept is not None else mode & ~_umask())
         with open(tmp_path, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp_path, dest)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+@contextlib.contextmanager
+def atomic_folder(dest: Path | str) -> Iterator[Path]:
+    """Yield a temporary folder beside ``dest``; put it in place of ``dest`` on success.
+
+    Its folders and files get the permissions the umask allows (``mkdtemp`` alone would
+    make them private). A failure removes the temporary folder; a killed process leaves
+    ``.<name>.*.tmp``, which the next write of the same folder removes first.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    sweep(dest.parent, dest.name)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=TEMP_SUFFIX, dir=dest.parent))
+    try:
+        yield tmp
+        mask = _umask()
+        for path in [tmp, *tmp.rglob("*")]:
+            os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~mask)
+        if dest.exists():
+            shutil.rmtree(dest)
+        os.replace(tmp, dest)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
 
 
 @contextlib.contextmanager
@@ -72,7 +100,10 @@ def sweep(folder: Path | str, name: str | None = None) -> list[Path]:
     removed = []
     for path in folder.glob(pattern):
         with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
             removed.append(path)
     return removed
 

@@ -8,12 +8,12 @@ archive with any member that could escape the destination is refused whole.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import re
 import shutil
 import tarfile
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from emgrepro.errors import DataFormatError, EmgreproError, UnsafeArchiveError
+from emgrepro.io import atomic_path
 
 Aliases = Callable[[str], Iterable[str]]
 
@@ -145,18 +146,10 @@ def _check_target(canonical: str) -> None:
         raise ValueError(f"canonical path {canonical!r} must be relative and stay inside dest_dir")
 
 
-def _copy_to_temp(src: IO[bytes], target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".part-")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            shutil.copyfileobj(src, out, 1 << 20)
-        os.chmod(tmp, 0o644)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return tmp
+def _copy_member(src: IO[bytes], target: Path, commit: contextlib.ExitStack) -> None:
+    """Copy one member beside its target; ``commit`` puts it in place when it closes."""
+    with open(commit.enter_context(atomic_path(target)), "wb") as out:
+        shutil.copyfileobj(src, out, 1 << 20)
 
 
 def extract_members(
@@ -186,31 +179,21 @@ def extract_members(
             "the one expected: get a good copy of it"
         )
 
-    temps: dict[str, Path] = {}
-    placed: list[Path] = []
-    try:
+    # Every member is written beside its target; only when all were read does leaving the
+    # stack rename each into place (a failure removes every temporary file instead).
+    with contextlib.ExitStack() as commit:
         try:
             if _kind(path) == "zip":
-                _extract_zip(path, mapping, dest, temps)
+                _extract_zip(path, mapping, dest, commit)
             else:
-                _extract_tar(path, mapping, dest, temps)
+                _extract_tar(path, mapping, dest, commit)
         except _READ_ERRORS as exc:
             raise _corrupt(path, exc) from exc
-        for canonical in mapping:
-            target = dest / canonical
-            os.replace(temps.pop(canonical), target)
-            placed.append(target)
-    except BaseException:
-        for tmp in temps.values():
-            tmp.unlink(missing_ok=True)
-        for target in placed:
-            target.unlink(missing_ok=True)
-        raise
-    return placed
+    return [dest / canonical for canonical in mapping]
 
 
 def _extract_zip(
-    path: Path, mapping: Mapping[str, str], dest: Path, temps: dict[str, Path]
+    path: Path, mapping: Mapping[str, str], dest: Path, commit: contextlib.ExitStack
 ) -> None:
     with zipfile.ZipFile(path) as zf:
         for canonical, member in mapping.items():
@@ -223,11 +206,11 @@ def _extract_zip(
                     "and point `sources` at the folder"
                 )
             with zf.open(info) as src:
-                temps[canonical] = _copy_to_temp(src, dest / canonical)
+                _copy_member(src, dest / canonical, commit)
 
 
 def _extract_tar(
-    path: Path, mapping: Mapping[str, str], dest: Path, temps: dict[str, Path]
+    path: Path, mapping: Mapping[str, str], dest: Path, commit: contextlib.ExitStack
 ) -> None:
     with tarfile.open(path, "r:*") as tf:
         infos = {
@@ -244,7 +227,7 @@ def _extract_tar(
             if src is None:  # pragma: no cover - isfile() guarantees a file object
                 raise DataFormatError(f"{path}: member {info.name!r} has no data")
             with src:
-                temps[canonical] = _copy_to_temp(src, dest / canonical)
+                _copy_member(src, dest / canonical, commit)
 
 
 def find_in_folder(

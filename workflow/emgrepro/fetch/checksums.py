@@ -13,19 +13,13 @@ import fcntl
 import hashlib
 import os
 import re
-import tempfile
 from pathlib import Path
 
 from emgrepro.errors import ChecksumMismatch, EmgreproError
+from emgrepro.io import atomic_path
 
 CHUNK_SIZE = 1 << 20
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
@@ -133,22 +127,8 @@ class ChecksumLock:
         return "recorded"
 
     def _write(self, entries: dict[str, str]) -> None:
+        """The whole lock, replaced at once; it keeps its permissions (a new one: as the
+        umask allows, like any new file)."""
         text = "".join(f"{entries[k]}  {k}\n" for k in sorted(entries))
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name + ".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            try:
-                mode = self.path.stat().st_mode & 0o777
-            except FileNotFoundError:  # a new lock: as the umask allows, like any new file
-                mode = 0o666 & ~_umask()
-            os.chmod(tmp, mode)
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+        with atomic_path(self.path, keep_mode=True) as tmp:
+            tmp.write_text(text, encoding="utf-8", newline="\n")

@@ -22,7 +22,6 @@ import logging
 import os
 import re
 import tarfile
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from emgrepro.errors import ChecksumMismatch, ConfigError, DownloadError
+from emgrepro.io import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,6 @@ ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".mat")
 MAX_RETRY_AFTER_S = 60.0
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<!--", b"<?xml")
-PART = ".part-"  # prefix of a download in progress: ``<name>.part-<random>``
 _MANUAL_HINT = "download the file by hand and point the dataset's `sources` entry at it"
 
 
@@ -81,41 +80,22 @@ def download(
             )
     if retries < 0:
         raise ValueError(f"retries must be >= 0, got {retries}")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    for stale in dest.parent.glob(f"{dest.name}{PART}*"):  # left by a killed download
-        stale.unlink(missing_ok=True)
-
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + PART)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w+b") as out:
-            scheme = urllib.parse.urlsplit(url).scheme.lower()
-            content_type = ""
-            if scheme in ("http", "https"):
-                actual, content_type = _fetch_http(url, dest, out, retries, timeout, backoff)
-            elif scheme == "file" or scheme == "" or (len(scheme) == 1 and os.name == "nt"):
-                actual = _copy_local(url, dest, out)
-            else:
-                raise DownloadError(
-                    f"{url}: unsupported URL scheme {scheme!r}; use http(s)://, file:// or a "
-                    f"local path, or {_MANUAL_HINT}"
-                )
-            out.flush()
-            os.fsync(out.fileno())
+    with atomic_path(dest) as tmp, open(tmp, "w+b") as out:
+        scheme = urllib.parse.urlsplit(url).scheme.lower()
+        content_type = ""
+        if scheme in ("http", "https"):
+            actual, content_type = _fetch_http(url, dest, out, retries, timeout, backoff)
+        elif scheme == "file" or scheme == "" or (len(scheme) == 1 and os.name == "nt"):
+            actual = _copy_local(url, dest, out)
+        else:
+            raise DownloadError(
+                f"{url}: unsupported URL scheme {scheme!r}; use http(s)://, file:// or a "
+                f"local path, or {_MANUAL_HINT}"
+            )
+        out.flush()
         check_content(tmp, url, content_type)
         _verify(url, dest, actual, expected)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return dest
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def identify(path: Path) -> str:

@@ -8,9 +8,7 @@ trust-on-first-use lock file.
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse, urlsplit
@@ -32,6 +30,7 @@ from emgrepro.errors import (
 )
 from emgrepro.fetch.archive import extract_members, find_in_folder, list_members, match_members
 from emgrepro.fetch.checksums import ChecksumLock, sha256_file
+from emgrepro.io import atomic_folder
 from emgrepro.records import from_dict
 
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
@@ -246,16 +245,9 @@ def fetch_subject(plan: SourcePlan, out_dir: Path, lock_path: Path) -> list[Path
     info = get_dataset(plan.dataset)
     reader = reader_module(info)
     out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    for stale in out_dir.parent.glob(f".{out_dir.name}.*"):  # left by a killed fetch
-        shutil.rmtree(stale, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        _place_and_check(plan, info, reader, tmp, lock_path)
-        _readable(tmp)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
+        with atomic_folder(out_dir) as tmp:
+            _place_and_check(plan, info, reader, tmp, lock_path)
     except (DataFormatError, ChecksumMismatch) as exc:
         if not plan.downloads:
             raise
@@ -267,9 +259,6 @@ def fetch_subject(plan: SourcePlan, out_dir: Path, lock_path: Path) -> list[Path
             f"{exc} The downloaded {', '.join(plan.downloads)} was removed: rerun to fetch it "
             "again, or point `sources` at a good copy."
         ) from None
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
     return [out_dir / r for r in plan.required]
 
 
@@ -306,11 +295,3 @@ def _place_and_check(plan: SourcePlan, info, reader, tmp: Path, lock_path: Path)
         lock = ChecksumLock(lock_path)
         for canonical, actual in hashes.items():
             lock.verify(f"{plan.dataset}/{canonical}", actual)
-
-
-def _readable(folder: Path) -> None:
-    """Folders and files as the umask allows (mkdtemp makes them private)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    for path in [folder, *folder.rglob("*")]:
-        os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~mask)
