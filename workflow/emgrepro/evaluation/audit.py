@@ -49,14 +49,10 @@ from emgrepro.evaluation.statistics import (
     welch_p,
 )
 
+# the columns that name one published number (a row of a paper's published.csv)
+NUMBER_KEYS = ["paper", "table", "row", "column", "experiment", "protocol", "model"]
 AUDIT_COLUMNS = [
-    "paper",
-    "table",
-    "row",
-    "column",
-    "experiment",
-    "protocol",
-    "model",
+    *NUMBER_KEYS,
     "group",
     "condition",
     "versus",

@@ -12,16 +12,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from emgrepro.evaluation.audit import NUMBER_KEYS
 from emgrepro.job_plan import JobSpec
 
 COLUMNS = [
-    "paper",
-    "table",
-    "row",
-    "column",
-    "experiment",
-    "protocol",
-    "model",
+    *NUMBER_KEYS,
     "jobs",
     "cpu_seconds",
     "gpu_seconds",
