@@ -56,6 +56,37 @@ def test_env_pins_match_pyproject(env):
         assert lock.get(name, version) == version, f"{env.name}: {name} differs from the lock"
 
 
+def test_every_package_module_a_notebook_imports_loads_with_the_report_envs_packages():
+    """Every emgrepro module a report notebook imports loads without what envs/report.yaml
+    leaves out (torch, MNE): the notebooks only read and plot."""
+    import ast
+    import subprocess
+    import sys
+
+    data = yaml.safe_load((REPO / "envs" / "report.yaml").read_text())
+    pip = next(d["pip"] for d in data["dependencies"] if isinstance(d, dict) and "pip" in d)
+    absent = sorted({"torch", "mne"} - {name for name, _ in _named(pip)})
+    assert absent, "the report env leaves out the heavy training libraries"
+    modules = set()
+    for notebook in (REPO / "notebooks").glob("*.py"):
+        for node in ast.walk(ast.parse(notebook.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("emgrepro"):
+                modules.add(node.module)
+                modules |= {
+                    f"{node.module}.{a.name}" for a in node.names if node.module == "emgrepro"
+                }
+    code = (
+        "import importlib, sys\n"
+        f"for m in {sorted(modules)!r}: importlib.import_module(m)\n"
+        f"print(sorted(m for m in {absent!r} if m in sys.modules))\n"
+    )
+    env = {"PYTHONPATH": str(REPO / "workflow"), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]", f"notebook imports load {out.stdout.strip()}"
+    assert len(modules) >= 5, modules
+
+
 def test_every_rule_names_an_existing_env():
     rules = "\n".join(p.read_text() for p in (REPO / "workflow" / "rules").glob("*.smk"))
     used = set(re.findall(r'"\.\./\.\./envs/([a-z_]+\.yaml)"', rules))
