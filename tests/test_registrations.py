@@ -103,6 +103,63 @@ def test_no_module_imports_from_a_higher_layer():
     assert not bad, "imports from a higher layer:\n  " + "\n  ".join(bad)
 
 
+# ----------------------------------------------------------------------------- models
+
+
+def _settings(value: object, depth: int = 0) -> object:
+    """What a built model holds, comparable with ``==``: weights and arrays by content,
+    scikit-learn objects by their parameters, the package's own objects by their fields."""
+    import hashlib
+
+    import numpy as np
+    import torch
+
+    if isinstance(value, torch.nn.Module):
+        return {k: hashlib.sha256(t.cpu().numpy().tobytes()).hexdigest() for k, t in
+                value.state_dict().items()}  # fmt: skip
+    if isinstance(value, np.ndarray):
+        return (value.shape, str(value.dtype), value.tobytes())
+    if isinstance(value, dict):
+        return {k: _settings(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_settings(v, depth + 1) for v in value)
+    if hasattr(value, "get_params"):
+        return (type(value).__name__, repr(value.get_params(deep=True)))
+    if type(value).__module__.startswith("emgrepro") and hasattr(value, "__dict__"):
+        assert depth < 4, value
+        return (type(value).__name__, _settings(vars(value), depth + 1))
+    return value
+
+
+def test_every_model_declares_its_parameters_once():
+    """Each family's hyper-parameters are one frozen dataclass, its ``defaults``; the
+    constructor takes the window shape and ``**arguments`` and types none of them again.
+    Built with no arguments, a model (each variant of a family too) is the one built with
+    its declared defaults: weights from the same seed, every setting."""
+    import dataclasses
+    import inspect
+
+    import torch
+
+    from emgrepro.models import MODELS, build_model, model_parameters
+
+    for name in MODELS.names():
+        cls = MODELS.get(name)
+        defaults = getattr(cls, "defaults", None)
+        assert dataclasses.is_dataclass(defaults), f"{name}: no dataclass of defaults"
+        assert type(defaults).__dataclass_params__.frozen, name
+        init = list(inspect.signature(cls.__init__).parameters)
+        assert init == ["self", "n_chans", "n_outputs", "n_times", "arguments"], (name, init)
+        declared = {k: p.default for k, p in model_parameters(name).items()}
+        assert declared == dataclasses.asdict(defaults), name
+        built = []
+        for arguments in ({}, declared):
+            torch.manual_seed(0)
+            model = build_model(name, 12, 5, 600, fs=2000.0, device="cpu", seed=1, **arguments)
+            built.append(_settings(vars(model)))
+        assert built[0] == built[1], name
+
+
 # ----------------------------------------------------------------------------- a new paper
 
 DUMMY_CONFIG = """

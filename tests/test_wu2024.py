@@ -317,6 +317,37 @@ def test_random_lstms_when_no_fin_is_handed_over(fitted_fin, tmp_path):
         joint.initialise({"decoder": tmp_path / "x.pt"})
 
 
+def test_the_fin_cnn_declares_only_its_own_parameters():
+    """The FIN+CNN inherits the FIN's and the feature CNN's parameters (same names, types
+    and defaults) and declares only its own three, so its parts are always built like the
+    checkpoints they load; built with no arguments, its parts are the stand-alone models'."""
+    from dataclasses import fields
+
+    from emgrepro.models import model_parameters
+    from emgrepro.models.feature_cnn import FeatureCNNParams
+    from emgrepro.models.lstm_fin import FINParams
+    from emgrepro.models.lstm_fin_cnn import FINCNNParams
+
+    own = {"share_channels", "fin_lr", "fin_weight_decay"}
+    assert set(FINCNNParams.__annotations__) == own  # nothing inherited is declared again
+    assert [f.name for f in fields(FINCNNParams)] == [
+        *(f.name for f in fields(FINParams)),
+        *(f.name for f in fields(FeatureCNNParams)),
+        "share_channels",
+        "fin_lr",
+        "fin_weight_decay",
+    ]
+    fin, cnn = model_parameters("lstm_fin"), model_parameters("cnn_ii")
+    for name in ("lstm_fin_cnn_ii", "lstm_cnn_ii"):
+        joint = model_parameters(name)
+        assert set(joint) == set(fin) | set(cnn) | own
+        assert {k: joint[k] for k in fin} == fin and {k: joint[k] for k in cnn} == cnn
+    joint = build_model("lstm_fin_cnn_ii", 12, 5, 600, device="cpu")
+    assert joint.fin == build_model("lstm_fin", 12, 5, 600, device="cpu").fin
+    assert joint.cnn == build_model("cnn_ii", 12, 5, 600, device="cpu").arch
+    assert joint.fin == {"hidden": 32, "layers": 3, "bidirectional": True}  # the paper's
+
+
 # -- configuration and audit ----------------------------------------------------------
 
 

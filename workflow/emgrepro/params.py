@@ -1,9 +1,9 @@
 """Declared parameters: every model and protocol setting has a name, a type and a default.
 
-Models declare theirs in the constructor signature, protocols in a dataclass. Config values
-are checked against the declaration before any job runs, so a misspelt key or a value of
-the wrong type stops the plan (``snakemake -n``) with the experiment, the key and the valid
-keys named, instead of being ignored.
+Models and protocols declare theirs in a frozen dataclass (a model family's ``defaults``).
+Config values are checked against the declaration before any job runs, so a misspelt key or
+a value of the wrong type stops the plan (``snakemake -n``) with the experiment, the key and
+the valid keys named, instead of being ignored.
 """
 
 from __future__ import annotations
@@ -174,22 +174,6 @@ def defaults_params(defaults: Any) -> dict[str, Param]:
         f.name: Param(f.name, hints[f.name], getattr(defaults, f.name), f.metadata.get("doc", ""))
         for f in dataclasses.fields(defaults)
     }
-
-
-def signature_params(cls: type, exclude: frozenset[str] = frozenset()) -> dict[str, Param]:
-    """Parameters of ``cls``'s constructor, minus ``exclude``.
-
-    By convention a model's ``**common`` only forwards the arguments every model gets
-    (``exclude``); its hyper-parameters are all named in its own signature.
-    """
-    init = next(k.__dict__["__init__"] for k in cls.__mro__ if "__init__" in k.__dict__)
-    hints = typing.get_type_hints(init)
-    out = {}
-    for p in list(inspect.signature(init).parameters.values())[1:]:
-        if p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL) or p.name in exclude:
-            continue
-        out[p.name] = Param(p.name, hints.get(p.name, Any), p.default)
-    return out
 
 
 def as_dict(params: Any) -> dict:

@@ -1,9 +1,12 @@
 """Models, registered by name. One file per model; each file registers itself.
 
 Every model takes the signal shape first, ``(n_chans, n_outputs, n_times)``, then its
-hyper-parameters (keyword arguments with defaults: the declaration the config is checked
-against), then ``fs``, ``training``, ``device`` and ``seed``, and returns an estimator with
-``fit(train, val)`` and ``predict(data)`` over window subsets.
+hyper-parameters and ``fs``, ``training``, ``device`` and ``seed`` as keyword arguments
+(``split_arguments`` tells them apart), and returns an estimator with ``fit(train, val)``
+and ``predict(data)`` over window subsets. A family declares its hyper-parameters once, as
+a frozen dataclass whose instance is the class's ``defaults`` (each variant replaces some
+of them; a family built from parts inherits theirs): the declaration the config is checked
+against.
 
 What else a model can do is declared in its ``capabilities``; protocols name what they
 require (``Protocol.requires``) and the job runner asks, never probes:
@@ -21,7 +24,7 @@ require (``Protocol.requires``) and the job runner asks, never probes:
 import dataclasses
 from typing import Any
 
-from emgrepro.params import defaults_params, signature_params
+from emgrepro.params import defaults_params
 from emgrepro.registry import Registry
 
 MODELS = Registry("model", "emgrepro.models")
@@ -45,12 +48,15 @@ def capabilities(model) -> frozenset[str]:
 
 def model_parameters(name: str) -> dict:
     """The declared hyper-parameters of model ``name``: its family's ``defaults`` (a
-    dataclass instance) where it has them, else its constructor signature."""
+    frozen dataclass instance, the one declaration the config is checked against)."""
     cls = MODELS.get(name)
     defaults = getattr(cls, "defaults", None)
-    if dataclasses.is_dataclass(defaults):
-        return defaults_params(defaults)
-    return signature_params(cls, exclude=COMMON_ARGS)
+    if not dataclasses.is_dataclass(defaults):
+        raise TypeError(
+            f"model '{name}' ({cls.__name__}) declares no parameters: give it a class "
+            "attribute `defaults`, an instance of a frozen dataclass of its hyper-parameters"
+        )
+    return defaults_params(defaults)
 
 
 def split_arguments(defaults: Any, arguments: dict) -> tuple[Any, dict]:

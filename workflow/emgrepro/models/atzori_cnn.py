@@ -27,12 +27,13 @@ epoch takes the doubled set's number of SGD steps (twice the recorded set's).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
-from emgrepro.models import FINE_TUNE, register_model
+from emgrepro.models import FINE_TUNE, register_model, split_arguments
 from emgrepro.preprocess.table import Subset
 from emgrepro.training import TorchEstimator
 
@@ -52,7 +53,7 @@ class AtzoriNet(nn.Module):
         n_outputs: int,
         block1_time: int,
         block4_kernel: int,
-        filters: tuple[int, int, int, int] = (32, 32, 64, 64),
+        filters: tuple[int, int, int, int],
     ) -> None:
         super().__init__()
         f1, f2, f3, f4 = filters
@@ -81,32 +82,33 @@ class AtzoriNet(nn.Module):
         return {"logits": self.final_layer(z).mean(dim=-1)}
 
 
+@dataclass(frozen=True)
+class AtzoriParams:
+    """``block1_time`` (block 1's kernel is block1_time x every electrode),
+    ``block4_kernel`` (5 for Otto Bock, 9 for Delsys), ``filters`` of blocks 1 to 4,
+    ``noise_snr_db`` (the noise copy's SNR; null: no copy)."""
+
+    block1_time: int = 1
+    block4_kernel: int = 5
+    filters: list[int] = (32, 32, 64, 64)
+    noise_snr_db: float | None = 25.0
+
+
 @register_model("atzori_cnn")
 class AtzoriCNN(TorchEstimator):
-    """Parameters: ``block1_time`` (block 1's kernel is block1_time x every electrode),
-    ``block4_kernel`` (5 for Otto Bock, 9 for Delsys), ``filters``, ``noise_snr_db`` (the
-    noise copy's SNR; null: no copy)."""
+    """Parameters: ``AtzoriParams``."""
 
     capabilities = frozenset({FINE_TUNE})
+    defaults = AtzoriParams()
 
-    def __init__(
-        self,
-        n_chans: int,
-        n_outputs: int,
-        n_times: int,
-        *,
-        block1_time: int = 1,
-        block4_kernel: int = 5,
-        filters: list[int] = (32, 32, 64, 64),
-        noise_snr_db: float | None = 25.0,
-        **common,
-    ) -> None:
+    def __init__(self, n_chans: int, n_outputs: int, n_times: int, **arguments) -> None:
+        p, common = split_arguments(self.defaults, arguments)
         self.arch = {
-            "block1_time": int(block1_time),
-            "block4_kernel": int(block4_kernel),
-            "filters": tuple(int(f) for f in filters),
+            "block1_time": int(p.block1_time),
+            "block4_kernel": int(p.block4_kernel),
+            "filters": tuple(int(f) for f in p.filters),
         }
-        self.noise_snr_db = None if noise_snr_db is None else float(noise_snr_db)
+        self.noise_snr_db = None if p.noise_snr_db is None else float(p.noise_snr_db)
         super().__init__(n_chans, n_outputs, n_times, **common)
 
     def build_module(self) -> nn.Module:

@@ -19,6 +19,9 @@ mean over cells, its "best" the cell with the best mean over subjects (chosen in
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
@@ -30,7 +33,7 @@ from sklearn.svm import SVC
 
 from emgrepro.errors import ConfigError
 from emgrepro.features.classical import SETS, classical_features
-from emgrepro.models import EVALUATE, register_model
+from emgrepro.models import EVALUATE, register_model, split_arguments
 from emgrepro.models.classical import ClassicalEstimator
 from emgrepro.preprocess.table import Subset
 from emgrepro.scoring import score_rows
@@ -57,53 +60,52 @@ def subset_features(data: Subset, mean, sd, sets: list[str], params: dict) -> np
     return out if out is not None else np.zeros((0, 0))
 
 
+@dataclass(frozen=True)
+class ClassicalGridParams:
+    """``classifiers`` (of lda, svm, random_forest, knn), ``feature_sets`` (each of rms, td,
+    hist, mdwt or a combination joined by "+"), the features' ``threshold`` (ZC/SSC, in
+    sd), ``hist_bins`` and ``hist_range_sd``, ``wavelet`` and ``dwt_level``, and each
+    classifier's settings (scikit-learn's defaults)."""
+
+    classifiers: list[str] = CLASSIFIERS
+    feature_sets: list[str] = DEFAULT_SETS
+    threshold: float = 0.01
+    hist_bins: int = 20
+    hist_range_sd: float = 3.0
+    wavelet: str = "db7"
+    dwt_level: int = 3
+    lda_shrinkage: float | str | None = None
+    svm_c: float = 1.0
+    svm_gamma: float | str = "scale"
+    forest_trees: int = 100
+    knn_neighbours: int = 5
+
+
 @register_model("classical_grid")
 class ClassicalGrid(ClassicalEstimator):
-    """Parameters: ``classifiers`` (of lda, svm, random_forest, knn), ``feature_sets``
-    (each of rms, td, hist, mdwt or a combination joined by "+"), the features'
-    ``threshold`` (ZC/SSC, in sd), ``hist_bins`` and ``hist_range_sd``, ``wavelet`` and
-    ``dwt_level``, and each classifier's settings."""
+    """Parameters: ``ClassicalGridParams``."""
 
     capabilities = frozenset({EVALUATE})
+    defaults = ClassicalGridParams()
 
-    def __init__(
-        self,
-        n_chans: int,
-        n_outputs: int,
-        n_times: int,
-        *,
-        classifiers: list[str] = CLASSIFIERS,
-        feature_sets: list[str] = DEFAULT_SETS,
-        threshold: float = 0.01,
-        hist_bins: int = 20,
-        hist_range_sd: float = 3.0,
-        wavelet: str = "db7",
-        dwt_level: int = 3,
-        lda_shrinkage: float | str | None = None,
-        svm_c: float = 1.0,
-        svm_gamma: float | str = "scale",
-        forest_trees: int = 100,
-        knn_neighbours: int = 5,
-        **common,
-    ) -> None:
+    def __init__(self, n_chans: int, n_outputs: int, n_times: int, **arguments) -> None:
+        p, common = split_arguments(self.defaults, arguments)
         super().__init__(n_chans, n_outputs, n_times, **common)
-        self.check_params(
-            {"classifiers": classifiers, "feature_sets": feature_sets}, type(self).__name__
-        )
-        self.classifiers = list(classifiers)
-        self.feature_sets = {name: name.split("+") for name in feature_sets}
+        self.check_params(dataclasses.asdict(p), type(self).__name__)
+        self.classifiers = list(p.classifiers)
+        self.feature_sets = {name: name.split("+") for name in p.feature_sets}
         self.feature_params = {
-            "threshold": float(threshold),
-            "bins": int(hist_bins),
-            "hist_range": float(hist_range_sd),
-            "wavelet": wavelet,
-            "level": int(dwt_level),
+            "threshold": float(p.threshold),
+            "bins": int(p.hist_bins),
+            "hist_range": float(p.hist_range_sd),
+            "wavelet": p.wavelet,
+            "level": int(p.dwt_level),
         }
         self.settings = {
-            "lda": {"shrinkage": lda_shrinkage},
-            "svm": {"C": float(svm_c), "gamma": svm_gamma},
-            "random_forest": {"n_estimators": int(forest_trees)},
-            "knn": {"n_neighbors": int(knn_neighbours)},
+            "lda": {"shrinkage": p.lda_shrinkage},
+            "svm": {"C": float(p.svm_c), "gamma": p.svm_gamma},
+            "random_forest": {"n_estimators": int(p.forest_trees)},
+            "knn": {"n_neighbors": int(p.knn_neighbours)},
         }
         self.sets = [s for s in SETS if any(s in v for v in self.feature_sets.values())]
         self.mean = np.zeros(n_chans, np.float32)
@@ -113,10 +115,11 @@ class ClassicalGrid(ClassicalEstimator):
     @classmethod
     def check_params(cls, params: dict, where: str) -> None:
         """Names inside the lists: checked at plan time, like every other parameter."""
-        bad = sorted(set(params.get("classifiers", CLASSIFIERS)) - set(CLASSIFIERS))
+        p = {**dataclasses.asdict(cls.defaults), **params}
+        bad = sorted(set(p["classifiers"]) - set(CLASSIFIERS))
         if bad:
             raise ConfigError(f"{where}/classifiers: unknown {bad}; choose from {CLASSIFIERS}")
-        for name in params.get("feature_sets", DEFAULT_SETS):
+        for name in p["feature_sets"]:
             wrong = sorted(set(name.split("+")) - set(SETS))
             if wrong:
                 raise ConfigError(

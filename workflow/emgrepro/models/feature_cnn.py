@@ -16,13 +16,14 @@ z-scoring is per feature and channel, fitted on the training split.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
 from emgrepro.features.window_stats import FEATURES, subset_window_features
-from emgrepro.models import FINE_TUNE, register_model
+from emgrepro.models import FINE_TUNE, register_model, split_arguments
 from emgrepro.preprocess.table import Subset
 from emgrepro.training import TorchEstimator
 
@@ -35,6 +36,30 @@ def feature_copies(z: torch.Tensor, copies: int, noise_sd: float) -> torch.Tenso
     return rep
 
 
+@dataclass(frozen=True)
+class FeatureCNNParams:
+    """The feature CNN's input and layers: ``copies`` of the feature vector, the training
+    noise ``noise_sd`` on all but the first, ``filters`` of the first two convolutions,
+    their ``kernel`` and the ``dropout`` after the first. Declared once here: the FIN+CNN
+    (``lstm_fin_cnn``) inherits them, so that its CNN takes a trained CNN-II's weights."""
+
+    copies: int = 12
+    noise_sd: float = 0.01
+    filters: tuple[int, int] = (64, 32)
+    kernel: int = 5
+    dropout: float = 0.3
+
+
+def cnn_arch(p: FeatureCNNParams) -> dict:
+    """The CNN's layers as ``FeatureCNNNet`` takes them (everything but the noise)."""
+    return {
+        "copies": int(p.copies),
+        "filters": tuple(int(f) for f in p.filters),
+        "kernel": int(p.kernel),
+        "dropout": float(p.dropout),
+    }
+
+
 class FeatureCNNNet(nn.Module):
     """Three conv blocks over the (channels x copies) plane to one logit per class."""
 
@@ -43,10 +68,11 @@ class FeatureCNNNet(nn.Module):
         n_features: int,
         n_chans: int,
         n_outputs: int,
-        copies: int = 12,
-        filters: tuple[int, int] = (64, 32),
-        kernel: int = 5,
-        dropout: float = 0.3,
+        *,
+        copies: int,
+        filters: tuple[int, int],
+        kernel: int,
+        dropout: float,
     ) -> None:
         super().__init__()
         # 12 x 12 -> 8 x 8 -> 4 x 4 -> 1 x 1 for the paper's 12 channels; kernels shrink to
@@ -78,33 +104,17 @@ class FeatureCNNNet(nn.Module):
 class FeatureCNN(TorchEstimator):
     """The feature CNN on ground-truth features computed from the standardised windows.
 
-    Parameters: ``copies`` (12), ``noise_sd`` (0.01), ``filters``, ``kernel``, ``dropout``.
-    ``cnn_i`` and ``cnn_ii`` are this model under the protocol that makes each one
-    (pooled subjects versus one subject).
+    Parameters: ``FeatureCNNParams``. ``cnn_i`` and ``cnn_ii`` are this model under the
+    protocol that makes each one (pooled subjects versus one subject).
     """
 
     capabilities = frozenset({FINE_TUNE})
+    defaults = FeatureCNNParams()
 
-    def __init__(
-        self,
-        n_chans: int,
-        n_outputs: int,
-        n_times: int,
-        *,
-        copies: int = 12,
-        noise_sd: float = 0.01,
-        filters: tuple[int, int] = (64, 32),
-        kernel: int = 5,
-        dropout: float = 0.3,
-        **common,
-    ) -> None:
-        self.arch = {
-            "copies": int(copies),
-            "filters": tuple(int(f) for f in filters),
-            "kernel": int(kernel),
-            "dropout": float(dropout),
-        }
-        self.noise_sd = float(noise_sd)
+    def __init__(self, n_chans: int, n_outputs: int, n_times: int, **arguments) -> None:
+        p, common = split_arguments(self.defaults, arguments)
+        self.arch = cnn_arch(p)
+        self.noise_sd = float(p.noise_sd)
         super().__init__(n_chans, n_outputs, n_times, **common)
         self.feat_mean = np.zeros((len(FEATURES), n_chans))
         self.feat_sd = np.ones((len(FEATURES), n_chans))

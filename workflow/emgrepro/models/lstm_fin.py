@@ -13,6 +13,7 @@ The job scores how well the FIN imitates each feature: R^2 and MAP per test subj
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -20,17 +21,34 @@ import torch
 from torch import nn
 
 from emgrepro.features.window_stats import FEATURES, subset_window_features
-from emgrepro.models import EVALUATE, register_model
+from emgrepro.models import EVALUATE, register_model, split_arguments
 from emgrepro.preprocess.table import Subset
 from emgrepro.tidy import SCORE_COLUMNS
 from emgrepro.training import TorchEstimator
+
+
+@dataclass(frozen=True)
+class FINParams:
+    """One FIN's LSTM: ``hidden`` units, ``layers``, ``bidirectional`` (the paper's). Declared
+    once here: the FIN+CNN (``lstm_fin_cnn``) inherits them, so that its LSTMs take a
+    pre-trained FIN's weights."""
+
+    hidden: int = 32
+    layers: int = 3
+    bidirectional: bool = True
+
+
+def fin_arch(p: FINParams) -> dict:
+    """The FIN's layers as the network takes them and a checkpoint records them (``fin``):
+    the pre-trained FIN and the FIN+CNN that loads it compare these dicts."""
+    return {"hidden": int(p.hidden), "layers": int(p.layers), "bidirectional": p.bidirectional}
 
 
 class FIN(nn.Module):
     """One feature: LSTM over a (batch, time) sequence -> linear read-out of the final
     hidden state of the last layer (both directions)."""
 
-    def __init__(self, hidden: int = 32, layers: int = 3, bidirectional: bool = True) -> None:
+    def __init__(self, hidden: int, layers: int, bidirectional: bool) -> None:
         super().__init__()
         self.lstm = nn.LSTM(1, hidden, layers, batch_first=True, bidirectional=bidirectional)
         self.directions = 2 if bidirectional else 1
@@ -74,25 +92,16 @@ def r2_and_map(true: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
 class FeatureImitator(TorchEstimator):
     """Pre-trains the four FINs on standardised channel-windows.
 
-    ``n_outputs`` is ignored (the targets are the features). Parameters: ``hidden``,
-    ``layers``, ``bidirectional``; ``training.batch_size`` counts sequences
-    (channel-windows), as in the authors' code.
+    ``n_outputs`` is ignored (the targets are the features). Parameters: ``FINParams``;
+    ``training.batch_size`` counts sequences (channel-windows), as in the authors' code.
     """
 
     capabilities = frozenset({EVALUATE})
+    defaults = FINParams()
 
-    def __init__(
-        self,
-        n_chans: int,
-        n_outputs: int,
-        n_times: int,
-        *,
-        hidden: int = 32,
-        layers: int = 3,
-        bidirectional: bool = True,
-        **common,
-    ) -> None:
-        self.fin = {"hidden": int(hidden), "layers": int(layers), "bidirectional": bidirectional}
+    def __init__(self, n_chans: int, n_outputs: int, n_times: int, **arguments) -> None:
+        p, common = split_arguments(self.defaults, arguments)
+        self.fin = fin_arch(p)
         super().__init__(n_chans, n_outputs, n_times, **common)
         self.target_mean = np.zeros(len(FEATURES))
         self.target_sd = np.ones(len(FEATURES))
@@ -214,7 +223,9 @@ class FeatureImitator(TorchEstimator):
 PUBLISHED_PARAMETERS = 22_508  # Sec. 3.1: "The total number of trainable parameters in the LSTM"
 
 
-def parameter_readings(hidden: int = 32, layers: int = 3) -> dict[str, int]:
+def parameter_readings(
+    hidden: int = FINParams.hidden, layers: int = FINParams.layers
+) -> dict[str, int]:
     """Trainable parameters of one FIN under each plausible reading of "three layers,
     hidden size 32" (counted on the built modules): none gives the published 22,508."""
 

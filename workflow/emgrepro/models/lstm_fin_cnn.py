@@ -15,6 +15,7 @@ batched LSTM call (12 times fewer kernel launches; our option, off by default).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,9 +25,9 @@ from torch import nn
 from emgrepro.checkpoint import load_torch
 from emgrepro.errors import EmgreproError
 from emgrepro.features.window_stats import FEATURES, subset_window_features
-from emgrepro.models import FINE_TUNE, INITIALISE, register_model
-from emgrepro.models.feature_cnn import FeatureCNNNet, feature_copies
-from emgrepro.models.lstm_fin import FIN
+from emgrepro.models import FINE_TUNE, INITIALISE, register_model, split_arguments
+from emgrepro.models.feature_cnn import FeatureCNNNet, FeatureCNNParams, cnn_arch, feature_copies
+from emgrepro.models.lstm_fin import FIN, FINParams, fin_arch
 from emgrepro.preprocess.table import Subset
 from emgrepro.training import TorchEstimator
 
@@ -49,7 +50,7 @@ class FINClassifierNet(nn.Module):
             nn.ModuleList(FIN(**fin) for _ in range(per_feature)) for _ in FEATURES
         )
         self.cnn = FeatureCNNNet(len(FEATURES), n_chans, n_outputs, **cnn)
-        self.copies, self.noise_sd = int(cnn.get("copies", 12)), float(noise_sd)
+        self.copies, self.noise_sd = int(cnn["copies"]), float(noise_sd)
         f, c = len(FEATURES), n_chans
         # FIN output scale -> feature scale -> the CNN's input z-scale (fixed, not trained)
         self.register_buffer("fin_mean", torch.zeros(f))
@@ -75,44 +76,32 @@ class FINClassifierNet(nn.Module):
         return {"logits": self.cnn(feature_copies(z, self.copies, noise))["logits"]}
 
 
+@dataclass(frozen=True)
+class FINCNNParams(FeatureCNNParams, FINParams):
+    """The FIN's parameters, then the feature CNN's (inherited, fields from the last base to
+    the first: the parts are built like the checkpoints they are initialised from), then
+    its own: ``share_channels`` (one FIN per feature for all channels), ``fin_lr`` and
+    ``fin_weight_decay`` for the LSTMs (the CNN uses ``training.lr`` and
+    ``training.weight_decay``)."""
+
+    share_channels: bool = False
+    fin_lr: float = 1e-3
+    fin_weight_decay: float = 2e-5
+
+
 @register_model("lstm_fin_cnn_ii")
 @register_model("lstm_cnn_ii")
 class FINClassifier(TorchEstimator):
-    """Parameters: the FIN's ``hidden``, ``layers``, ``bidirectional``; the CNN's
-    ``copies``, ``noise_sd``, ``filters``, ``kernel``, ``dropout``; ``share_channels``;
-    ``fin_lr`` and ``fin_weight_decay`` for the LSTMs (the CNN uses ``training.lr`` and
-    ``training.weight_decay``). Pre-trained parts come from ``initialise``."""
+    """Parameters: ``FINCNNParams``. Pre-trained parts come from ``initialise``."""
 
     capabilities = frozenset({FINE_TUNE, INITIALISE})
+    defaults = FINCNNParams()
 
-    def __init__(
-        self,
-        n_chans: int,
-        n_outputs: int,
-        n_times: int,
-        *,
-        hidden: int = 32,
-        layers: int = 3,
-        bidirectional: bool = True,
-        copies: int = 12,
-        noise_sd: float = 0.01,
-        filters: tuple[int, int] = (64, 32),
-        kernel: int = 5,
-        dropout: float = 0.3,
-        share_channels: bool = False,
-        fin_lr: float = 1e-3,
-        fin_weight_decay: float = 2e-5,
-        **common,
-    ) -> None:
-        self.fin = {"hidden": int(hidden), "layers": int(layers), "bidirectional": bidirectional}
-        self.cnn = {
-            "copies": int(copies),
-            "filters": tuple(int(f) for f in filters),
-            "kernel": int(kernel),
-            "dropout": float(dropout),
-        }
-        self.share_channels, self.noise_sd = bool(share_channels), float(noise_sd)
-        self.fin_lr, self.fin_weight_decay = float(fin_lr), float(fin_weight_decay)
+    def __init__(self, n_chans: int, n_outputs: int, n_times: int, **arguments) -> None:
+        p, common = split_arguments(self.defaults, arguments)
+        self.fin, self.cnn = fin_arch(p), cnn_arch(p)
+        self.share_channels, self.noise_sd = bool(p.share_channels), float(p.noise_sd)
+        self.fin_lr, self.fin_weight_decay = float(p.fin_lr), float(p.fin_weight_decay)
         super().__init__(n_chans, n_outputs, n_times, **common)
         self.initialised: list[str] = []
 

@@ -6,39 +6,39 @@ Used by: wu2024. DOI 10.48550/arXiv.2405.19356.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from emgrepro.features.window_stats import subset_window_features
-from emgrepro.models import register_model
+from emgrepro.models import register_model, split_arguments
 from emgrepro.models.classical import ClassicalEstimator
 from emgrepro.preprocess.table import Subset
+
+
+@dataclass(frozen=True)
+class FeatureSVMParams:
+    """``C`` and ``gamma`` of scikit-learn's SVC (its defaults: the paper gives none)."""
+
+    C: float = 1.0
+    gamma: float | str = "scale"
 
 
 @register_model("svm")
 class FeatureSVM(ClassicalEstimator):
     """Features of the channel-standardised windows -> z-score -> SVC(kernel="rbf").
+    Parameters: ``FeatureSVMParams``."""
 
-    Parameters ``C`` and ``gamma`` of scikit-learn's SVC (defaults 1.0 and "scale": the
-    paper gives none).
-    """
+    defaults = FeatureSVMParams()
 
-    def __init__(
-        self,
-        n_chans: int,
-        n_outputs: int,
-        n_times: int,
-        *,
-        C: float = 1.0,
-        gamma: float | str = "scale",
-        **common,
-    ) -> None:
+    def __init__(self, n_chans: int, n_outputs: int, n_times: int, **arguments) -> None:
+        p, common = split_arguments(self.defaults, arguments)
         super().__init__(n_chans, n_outputs, n_times, **common)
-        self.pipeline = make_pipeline(
-            StandardScaler(), SVC(C=float(C), gamma=gamma, kernel="rbf", random_state=self.seed)
-        )
+        svc = SVC(C=float(p.C), gamma=p.gamma, kernel="rbf", random_state=self.seed)
+        self.pipeline = make_pipeline(StandardScaler(), svc)
         self.mean = np.zeros(n_chans, np.float32)
         self.sd = np.ones(n_chans, np.float32)
 

@@ -8,13 +8,15 @@ Used by: baseline, hristov2026. DOI 10.1109/10.204774.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from emgrepro.features.time_domain import td_features
-from emgrepro.models import register_model
+from emgrepro.models import register_model, split_arguments
 from emgrepro.models.classical import ClassicalEstimator
 from emgrepro.preprocess.table import Subset
 
@@ -27,29 +29,29 @@ def subset_features(data: Subset, threshold: float, batch_size: int = 4096) -> n
     return np.concatenate(parts)
 
 
+@dataclass(frozen=True)
+class TDLDAParams:
+    """``threshold`` for ZC/SSC in units of the training signal's sd, ``solver`` and
+    ``shrinkage`` of scikit-learn's LDA (its defaults)."""
+
+    threshold: float = 0.01
+    solver: str = "svd"
+    shrinkage: float | str | None = None
+
+
 @register_model("td_lda")
 class TDLDA(ClassicalEstimator):
-    """MAV, WL, ZC, SSC, RMS per channel -> standardisation -> LDA.
+    """MAV, WL, ZC, SSC, RMS per channel -> standardisation -> LDA. Parameters:
+    ``TDLDAParams``."""
 
-    Parameters: ``threshold`` for ZC/SSC in units of each channel's training sd
-    (default 0.01), ``solver`` and ``shrinkage`` of scikit-learn's LDA.
-    """
+    defaults = TDLDAParams()
 
-    def __init__(
-        self,
-        n_chans: int,
-        n_outputs: int,
-        n_times: int,
-        *,
-        threshold: float = 0.01,
-        solver: str = "svd",
-        shrinkage: float | str | None = None,
-        **common,
-    ) -> None:
+    def __init__(self, n_chans: int, n_outputs: int, n_times: int, **arguments) -> None:
+        p, common = split_arguments(self.defaults, arguments)
         super().__init__(n_chans, n_outputs, n_times, **common)
-        self.threshold = float(threshold)
+        self.threshold = float(p.threshold)
         self.pipeline = make_pipeline(
-            StandardScaler(), LinearDiscriminantAnalysis(solver=solver, shrinkage=shrinkage)
+            StandardScaler(), LinearDiscriminantAnalysis(solver=p.solver, shrinkage=p.shrinkage)
         )
         self._abs_threshold = 0.0
 

@@ -29,16 +29,38 @@ PCA and the score standardisation stay as fitted on the initial training windows
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import torch
 from torch import nn
 
-from emgrepro.features.spectrogram import N_FREQ, NFFT, NOVERLAP, SpectrogramInputs
-from emgrepro.models import FINE_TUNE, RECALIBRATE, register_model
+from emgrepro.models import FINE_TUNE, RECALIBRATE, register_model, split_arguments
+from emgrepro.models.zhai_svm import SpectrogramParams, spectrogram_inputs
 from emgrepro.preprocess.table import Subset
 from emgrepro.training import TorchEstimator
+
+
+@dataclass(frozen=True)
+class ZhaiLayers:
+    """The network: ``filters`` (32, our choice) of the ``kernel`` x ``kernel`` (4)
+    convolution, its ``padding``, ``hidden`` units (800) of the two fully connected layers
+    and their ``dropout`` (0.5)."""
+
+    filters: int = 32
+    kernel: int = 4
+    padding: Literal["valid", "same"] = "valid"
+    hidden: int = 800
+    dropout: float = 0.5
+
+
+@dataclass(frozen=True)
+class ZhaiCNNParams(SpectrogramParams, ZhaiLayers):
+    """The layers, the input (``zhai_svm``'s declaration) and ``standardise`` (z-score the
+    PCA scores; our choice), in that order: fields come from the last base to the first."""
+
+    standardise: bool = True
 
 
 class ZhaiNet(nn.Module):
@@ -48,12 +70,13 @@ class ZhaiNet(nn.Module):
         self,
         n_chans: int,
         n_outputs: int,
-        grid: int = 5,
-        filters: int = 32,
-        kernel: int = 4,
-        padding: str = "valid",
-        hidden: int = 800,
-        dropout: float = 0.5,
+        *,
+        grid: int,
+        filters: int,
+        kernel: int,
+        padding: str,
+        hidden: int,
+        dropout: float,
     ) -> None:
         super().__init__()
         k = min(int(kernel), grid)
@@ -74,59 +97,27 @@ class ZhaiNet(nn.Module):
 
 @register_model("zhai_cnn")
 class ZhaiCNN(TorchEstimator):
-    """The spectrogram-PCA CNN.
-
-    Parameters: ``filters`` (32, our choice), ``kernel`` (4), ``padding`` ("valid" or
-    "same"), ``hidden`` (800), ``dropout`` (0.5), and the input's ``nfft`` (256),
-    ``noverlap`` (184), ``n_freq`` (95), ``n_components`` (25, a square: the grid),
-    ``percentiles`` ([1, 99]) and ``standardise`` (z-score the PCA scores; our choice).
-    """
+    """The spectrogram-PCA CNN. Parameters: ``ZhaiCNNParams``."""
 
     capabilities = frozenset({FINE_TUNE, RECALIBRATE})
+    defaults = ZhaiCNNParams()
 
-    def __init__(
-        self,
-        n_chans: int,
-        n_outputs: int,
-        n_times: int,
-        *,
-        filters: int = 32,
-        kernel: int = 4,
-        padding: Literal["valid", "same"] = "valid",
-        hidden: int = 800,
-        dropout: float = 0.5,
-        nfft: int = NFFT,
-        noverlap: int = NOVERLAP,
-        n_freq: int = N_FREQ,
-        n_components: int = 25,
-        percentiles: tuple[float, float] = (1.0, 99.0),
-        intensity: Literal["power", "db"] = "db",
-        standardise: bool = True,
-        **common,
-    ) -> None:
-        if padding not in ("valid", "same"):
-            raise ValueError(f"padding is 'valid' or 'same', not {padding!r}")
-        grid = int(round(np.sqrt(n_components)))
+    def __init__(self, n_chans: int, n_outputs: int, n_times: int, **arguments) -> None:
+        p, common = split_arguments(self.defaults, arguments)
+        if p.padding not in ("valid", "same"):
+            raise ValueError(f"padding is 'valid' or 'same', not {p.padding!r}")
+        grid = int(round(np.sqrt(p.n_components)))
         self.arch = {
             "grid": grid,
-            "filters": int(filters),
-            "kernel": int(kernel),
-            "padding": padding,
-            "hidden": int(hidden),
-            "dropout": float(dropout),
+            "filters": int(p.filters),
+            "kernel": int(p.kernel),
+            "padding": p.padding,
+            "hidden": int(p.hidden),
+            "dropout": float(p.dropout),
         }
-        self.standardise = bool(standardise)
+        self.standardise = bool(p.standardise)
         super().__init__(n_chans, n_outputs, n_times, **common)
-        self.inputs = SpectrogramInputs(
-            self.fs or 2000.0,
-            n_times,
-            nfft,
-            noverlap,
-            n_freq,
-            n_components,
-            tuple(percentiles),
-            intensity,
-        )
+        self.inputs = spectrogram_inputs(p, self.fs, n_times)
         self.score_mean = np.zeros((n_chans, grid, grid), dtype=np.float32)
         self.score_sd = np.ones((n_chans, grid, grid), dtype=np.float32)
 

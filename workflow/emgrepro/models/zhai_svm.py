@@ -24,6 +24,7 @@ the PCA and the chosen (C, gamma) stay as they are.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -33,57 +34,76 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from emgrepro.features.spectrogram import N_FREQ, NFFT, NOVERLAP, SpectrogramInputs
-from emgrepro.models import RECALIBRATE, register_model
+from emgrepro.models import RECALIBRATE, register_model, split_arguments
 from emgrepro.models.classical import ClassicalEstimator
 from emgrepro.preprocess.table import Subset
+
+
+@dataclass(frozen=True)
+class SpectrogramParams:
+    """The spectrogram-PCA input of both Zhai models: ``nfft``, ``noverlap``, ``n_freq``
+    (frequencies kept), ``n_components`` (a square: the grid), ``percentiles`` of the
+    [0, 1] mapping and ``intensity`` (``"db"``: our choice). Declared here, not in
+    ``zhai_cnn``, so that an SVM job never imports torch."""
+
+    nfft: int = NFFT
+    noverlap: int = NOVERLAP
+    n_freq: int = N_FREQ
+    n_components: int = 25
+    percentiles: tuple[float, float] = (1.0, 99.0)
+    intensity: Literal["power", "db"] = "db"
+
+
+def spectrogram_inputs(p: SpectrogramParams, fs: float | None, n_times: int) -> SpectrogramInputs:
+    """The (unfitted) input of windows of ``n_times`` samples at ``fs`` (2 kHz if unknown)."""
+    return SpectrogramInputs(
+        fs or 2000.0,
+        n_times,
+        p.nfft,
+        p.noverlap,
+        p.n_freq,
+        p.n_components,
+        tuple(p.percentiles),
+        p.intensity,
+    )
+
+
+@dataclass(frozen=True)
+class SVMSearch:
+    """The (C, gamma) grid searched (our choice) and the paper's ``cv_folds``."""
+
+    C_grid: list[float] = (0.1, 1.0, 10.0, 100.0)
+    gamma_grid: list[float] = (0.0001, 0.001, 0.01, 0.1)
+    cv_folds: int = 4
+
+
+@dataclass(frozen=True)
+class ZhaiSVMParams(SpectrogramParams, SVMSearch):
+    """The search, then the input. A dataclass takes its bases' fields from the last base
+    to the first: listing the input first keeps the parameters' order as it always was."""
 
 
 @register_model("zhai_svm")
 class ZhaiSVM(ClassicalEstimator):
     """Spectrogram PCA -> z-score -> SVC(kernel="rbf"), (C, gamma) by k-fold CV.
 
-    Parameters: ``C_grid`` and ``gamma_grid`` (the grid searched, our choice),
-    ``cv_folds`` (4, the paper's), and the input's ``nfft``, ``noverlap``, ``n_freq``,
-    ``n_components`` and ``percentiles`` (as ``zhai_cnn``).
+    Parameters: ``ZhaiSVMParams`` (the input as ``zhai_cnn``'s).
     """
 
     capabilities = frozenset({RECALIBRATE})
+    defaults = ZhaiSVMParams()
 
-    def __init__(
-        self,
-        n_chans: int,
-        n_outputs: int,
-        n_times: int,
-        *,
-        C_grid: list[float] = (0.1, 1.0, 10.0, 100.0),
-        gamma_grid: list[float] = (0.0001, 0.001, 0.01, 0.1),
-        cv_folds: int = 4,
-        nfft: int = NFFT,
-        noverlap: int = NOVERLAP,
-        n_freq: int = N_FREQ,
-        n_components: int = 25,
-        percentiles: tuple[float, float] = (1.0, 99.0),
-        intensity: Literal["power", "db"] = "db",
-        **common,
-    ) -> None:
+    def __init__(self, n_chans: int, n_outputs: int, n_times: int, **arguments) -> None:
+        p, common = split_arguments(self.defaults, arguments)
         super().__init__(n_chans, n_outputs, n_times, **common)
-        if cv_folds < 2:
-            raise ValueError(f"cv_folds must be 2 or more, not {cv_folds}")
+        if p.cv_folds < 2:
+            raise ValueError(f"cv_folds must be 2 or more, not {p.cv_folds}")
         self.grid = {
-            "svc__C": [float(c) for c in C_grid],
-            "svc__gamma": [float(g) for g in gamma_grid],
+            "svc__C": [float(c) for c in p.C_grid],
+            "svc__gamma": [float(g) for g in p.gamma_grid],
         }
-        self.cv_folds = int(cv_folds)
-        self.inputs = SpectrogramInputs(
-            self.fs or 2000.0,
-            n_times,
-            nfft,
-            noverlap,
-            n_freq,
-            n_components,
-            tuple(percentiles),
-            intensity,
-        )
+        self.cv_folds = int(p.cv_folds)
+        self.inputs = spectrogram_inputs(p, self.fs, n_times)
         self.best_params: dict = {}
         self.pipeline: Pipeline | None = None
 
