@@ -92,6 +92,13 @@ BASELINE = {"papers": ["baseline"]}
             "sources/ninapro_db1: in 'https://mirror.example.org/db1.zip?s={subject}' "
             "{subject} does not change the file name, so subjects [1, 2]",
         ),
+        (
+            {
+                "papers": ["zhai2017"],
+                "experiments": {"zhai2017_db2": {"models": {"zhai_svm": {"cv_folds": 1}}}},
+            },
+            "experiments/zhai2017_db2/models/zhai_svm/cv_folds: 1 must be 2 or more",
+        ),  # fmt: skip
     ],
     ids=[
         "duplicate-subjects",
@@ -103,6 +110,7 @@ BASELINE = {"papers": ["baseline"]}
         "hyphen-name",
         "dotdot-name",
         "subject-in-query",
+        "one-fold-search",
     ],  # fmt: skip
 )
 def test_plan_time_errors(tmp_path, override, expected):

@@ -23,6 +23,7 @@ the PCA and the chosen (C, gamma) stay as they are.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -33,6 +34,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
+from emgrepro.errors import ConfigError
 from emgrepro.features.spectrogram import N_FREQ, NFFT, NOVERLAP, SpectrogramInputs
 from emgrepro.models import RECALIBRATE, register_model, split_arguments
 from emgrepro.models.classical import ClassicalEstimator
@@ -96,8 +98,7 @@ class ZhaiSVM(ClassicalEstimator):
     def __init__(self, n_chans: int, n_outputs: int, n_times: int, **arguments) -> None:
         p, common = split_arguments(self.defaults, arguments)
         super().__init__(n_chans, n_outputs, n_times, **common)
-        if p.cv_folds < 2:
-            raise ValueError(f"cv_folds must be 2 or more, not {p.cv_folds}")
+        self.check_params(dataclasses.asdict(p), type(self).__name__)
         self.grid = {
             "svc__C": [float(c) for c in p.C_grid],
             "svc__gamma": [float(g) for g in p.gamma_grid],
@@ -106,6 +107,13 @@ class ZhaiSVM(ClassicalEstimator):
         self.inputs = spectrogram_inputs(p, self.fs, n_times)
         self.best_params: dict = {}
         self.pipeline: Pipeline | None = None
+
+    @classmethod
+    def check_params(cls, params: dict, where: str) -> None:
+        """At plan time: a cross-validated search needs two folds or more."""
+        folds = params.get("cv_folds", cls.defaults.cv_folds)
+        if folds < 2:
+            raise ConfigError(f"{where}/cv_folds: {folds} must be 2 or more (k-fold search)")
 
     def _pipeline(self, **params) -> Pipeline:
         svc = SVC(kernel="rbf", decision_function_shape="ovr", random_state=self.seed)
